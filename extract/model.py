@@ -1,0 +1,178 @@
+"""Data passed between the extraction stages.
+
+Every input format (plain text, HTML, PDF, DOCX, ...) is parsed into a `ParsedDocument`: the document as a
+sequence of `Line`s in reading order. A prose paragraph is a line with one cell; a table row is a line with
+several cells. Each `SourceCell` remembers where it came from (table/row/col, text line, page, bbox, OCR
+confidence), so every number in the archive can be traced back to its place in the original.
+
+Everything after parsing (sections, table keys, checks, metadata) works on `ParsedDocument` only, so a new
+format needs nothing but a parser that produces one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, asdict
+from typing import Any
+
+
+@dataclass
+class SourceCell:
+    text: str
+    table: int | None = None  # index of the source table (HTML/PDF/DOCX table, or text table region)
+    row: int | None = None  # row inside that table
+    col: int | None = None  # column inside that table (grid position, spans resolved)
+    line: int | None = None  # 1-based line number in the decoded text, where the format has lines
+    page: int | None = None  # 1-based page (PDF, scans)
+    bbox: tuple[float, float, float, float] | None = None  # x0, top, x1, bottom in PDF points / pixels
+    confidence: float | None = None  # OCR confidence 0..1, None when the text was not recognised by OCR
+
+
+@dataclass
+class Line:
+    cells: list[SourceCell]
+    table: int | None = None  # set when this line is a row of a source table (grid formats)
+
+    @property
+    def texts(self) -> list[str]:
+        return [c.text for c in self.cells]
+
+    @property
+    def joined(self) -> str:
+        return "".join(c.text for c in self.cells)
+
+
+@dataclass
+class ParsedDocument:
+    lines: list[Line]
+    format: str  # text / html / pdf / docx / doc / xlsx / image ...
+    meta: dict[str, Any] = field(default_factory=dict)  # title, published date, charset, script, ocr ...
+    warnings: list[str] = field(default_factory=list)
+
+
+class ExtractError(Exception):
+    """A document that cannot be extracted. `kind` is a short stable code stored in the archive."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+@dataclass
+class KeyedCell:
+    table: str  # active_disclosure / applications / review_litigation
+    row: str
+    col: str
+    value: float | None
+    raw: str
+    status: str  # num / blank / dash / text / derived
+    unit: str | None = None
+    source: SourceCell | None = None
+
+    def to_json(self) -> dict:
+        value = self.value
+        if isinstance(value, float) and value.is_integer() and self.unit not in ("万元", "元"):
+            value = int(value)
+        out = {"table": self.table, "row": self.row, "col": self.col, "value": value, "raw": self.raw,
+               "status": self.status, "unit": self.unit}
+        if self.source is not None:
+            out["source"] = {k: v for k, v in asdict(self.source).items() if v is not None and k != "text"}
+        return out
+
+
+@dataclass
+class Check:
+    rule: str  # R1..R7
+    table: str
+    row: str | None
+    col: str | None
+    status: str  # pass / fail / pass_if_blank_zero / uncertain
+    strict: str  # pass / fail / uncertain
+    blank_as_zero: str  # pass / fail / uncertain
+    lhs: float | None = None  # strict sides (None when an operand is blank)
+    rhs: float | None = None
+    lhs_bz: float | None = None  # sides with blanks read as zero
+    rhs_bz: float | None = None
+    detail: str = ""
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Flag:
+    kind: str
+    detail: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "detail": self.detail, **({"data": self.data} if self.data else {})}
+
+
+@dataclass
+class Section:
+    key: str  # overview / active_disclosure / applications / review_litigation / problems / other_matters / extra
+    number: str | None  # the numeral as printed (一, 二...), not trusted for identity
+    title: str
+    text: str
+
+
+@dataclass
+class Metadata:
+    title: str | None = None
+    year: int | None = None
+    region_code: str | None = None
+    region_name: str | None = None
+    province: str | None = None
+    prefecture: str | None = None
+    region_source: str | None = None  # title / issuer / body / url / hint
+    agency: str | None = None
+    agency_kind: str | None = None  # government / office / department / township / unknown
+    published_date: str | None = None  # ISO date
+    period_start: str | None = None
+    period_end: str | None = None
+    script: str = "hans"  # hans / hant (script of the original)
+
+
+@dataclass
+class ExtractionResult:
+    source: str
+    template: str = "unknown"
+    meta: Metadata = field(default_factory=Metadata)
+    sections: list[Section] = field(default_factory=list)
+    cells: list[KeyedCell] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)  # [{"kind": ..., "message": ...}]
+    format: str | None = None
+
+    def cell(self, table: str, row: str, col: str) -> KeyedCell | None:
+        for c in self.cells:
+            if c.table == table and c.row == row and c.col == col:
+                return c
+        return None
+
+    def to_json(self) -> dict:
+        m = self.meta
+        return {
+            "source": self.source,
+            "format": self.format,
+            "template": self.template,
+            "year": m.year,
+            "region_code": m.region_code,
+            "region_name": m.region_name,
+            "province": m.province,
+            "prefecture": m.prefecture,
+            "agency": m.agency,
+            "agency_kind": m.agency_kind,
+            "title": m.title,
+            "published_date": m.published_date,
+            "period_start": m.period_start,
+            "period_end": m.period_end,
+            "script": m.script,
+            "sections": [{"key": s.key, "number": s.number, "title": s.title, "chars": len(s.text)}
+                         for s in self.sections],
+            "cells": [c.to_json() for c in self.cells],
+            "checks": [c.to_json() for c in self.checks],
+            "flags": [f.to_json() for f in self.flags],
+            "errors": self.errors,
+        }

@@ -1,0 +1,107 @@
+"""The extraction pipeline, stage by stage (none of the stages imports Scrapy):
+
+    bytes --formats/decode--> ParsedDocument --sections--> sections --template--> gb2021/gb2019trial/...
+          --tables--> regions of rows --keys--> keyed cells --checks--> R1-R7 --metadata, soft_rules--> flags
+
+`extract_bytes` never raises for bad input: problems end up in `result.errors` (with a stable kind) or flags.
+"""
+from __future__ import annotations
+
+import traceback
+
+from extract import regions
+from extract.checks import run_checks
+from extract.decode import squash
+from extract.formats import parse
+from extract.keys import T2, T3, T4, expected_rows, map_active_disclosure, map_applications, map_review_litigation
+from extract.metadata import extract_metadata
+from extract.model import ExtractError, ExtractionResult, Flag, ParsedDocument
+from extract.sections import heading_of, split_sections
+from extract.soft_rules import soft_flags
+from extract.tables import find_regions
+from extract.template import detect_template
+
+
+def extract_bytes(data: bytes, source: str, hints: dict | None = None) -> ExtractionResult:
+    hints = dict(hints or {})
+    result = ExtractionResult(source=source)
+    try:
+        doc = parse(data, hints)
+    except ExtractError as exc:
+        result.errors.append({"kind": exc.kind, "message": exc.message})
+        return result
+    except Exception as exc:  # a parser bug must not stop a batch; keep the evidence
+        result.errors.append({"kind": "parser_crash", "message": f"{type(exc).__name__}: {exc}",
+                              "trace": traceback.format_exc(limit=5)})
+        return result
+    try:
+        return extract_document(doc, source, hints, result)
+    except Exception as exc:
+        result.errors.append({"kind": "extractor_crash", "message": f"{type(exc).__name__}: {exc}",
+                              "trace": traceback.format_exc(limit=5)})
+        return result
+
+
+def extract_document(doc: ParsedDocument, source: str, hints: dict | None = None,
+                     result: ExtractionResult | None = None) -> ExtractionResult:
+    hints = hints or {}
+    result = result or ExtractionResult(source=source)
+    result.format = doc.format
+    for w in doc.warnings:
+        result.flags.append(Flag("decode_warning", w))
+    if doc.meta.get("replacements"):
+        result.flags.append(Flag("replacement_characters",
+                                 f"{doc.meta['replacements']} characters could not be decoded",
+                                 {"count": doc.meta["replacements"], "charset": doc.meta.get("charset")}))
+
+    sections, line_sections = split_sections(doc)
+    result.sections = sections
+    squashed = squash("".join("".join(l.texts) for l in doc.lines))
+    template, evidence = detect_template(squashed)
+    result.template = template
+
+    headings = {i for i, l in enumerate(doc.lines) if heading_of(l)}
+    cells = []
+    for region in find_regions(doc, line_sections, headings):
+        if region.table == T2:
+            cells += map_active_disclosure(region, template, result.flags)
+        elif region.table == T3:
+            cells += map_applications(region, template, result.flags)
+        elif region.table == T4:
+            cells += map_review_litigation(region, result.flags)
+    result.cells = cells
+    _flag_incomplete(result, template)
+
+    meta = extract_metadata(doc, sections, hints, result.flags)
+    result.meta = meta
+    division = regions.by_code(meta.region_code) if meta.region_code else None
+    result.checks = run_checks(cells, template)
+    result.flags += soft_flags(cells, sections, meta, template, division.level if division else None)
+    if doc.meta.get("ocr"):
+        result.flags.append(Flag("ocr", "tables read by OCR: check failures may be recognition errors",
+                                 {"low_confidence_cells": doc.meta.get("low_confidence_cells", 0)}))
+
+    if not cells:
+        looks_like_report = "政府信息公开" in squashed and ("年度报告" in squashed or "年报" in squashed)
+        if looks_like_report or template == "pre2019":
+            result.flags.append(Flag("no_tables", "no standard table found in the report"))
+        else:
+            result.errors.append({"kind": "not_a_report",
+                                  "message": "no report title, section or standard table found: not an annual "
+                                             "report of government information disclosure"})
+    return result
+
+
+def _flag_incomplete(result: ExtractionResult, template: str) -> None:
+    """A table that was found but lacks rows (a truncated table) is flagged with the missing rows."""
+    for table in (T3, T4):
+        found = {c.row for c in result.cells if c.table == table}
+        if not found:
+            continue
+        expected = expected_rows(table, template if template in ("gb2021", "gb2019trial") else "gb2021")
+        missing = [r for r in expected if r not in found]
+        if table == T3 and "other_handling" in found:
+            missing = [r for r in missing if not r.startswith("other_")]
+        if missing:
+            result.flags.append(Flag("incomplete_table", f"{table}: {len(missing)} rows not found",
+                                     {"table": table, "missing_rows": missing}))

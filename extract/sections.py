@@ -1,0 +1,80 @@
+"""Stage 2 — sections: find the six standard sections by numeral + name at line start, never by numbering alone.
+
+Robust to: wrong numbering (seed 000 puts 主动公开 under 三), an inserted non-standard section (kept as `extra`),
+a duplicated heading (seed 001), missing sections, sub-headings that repeat a section name ("（一）主动公开政府信息
+情况" inside 一 — rejected because it has a parenthesised numeral), and table row labels that look like headings
+("一、本年新收政府信息公开申请数量", "四、结转下年度继续办理").
+"""
+from __future__ import annotations
+
+import re
+
+from extract.decode import squash
+from extract.model import Line, ParsedDocument, Section
+
+_HEADING = re.compile(r"^([一二三四五六七八九十]{1,3})[、.．]\s*(.{2,40})$")
+SECTION_PATTERNS = [
+    ("overview", re.compile(r"总体情况|概述|基本情况|总体概况")),
+    ("active_disclosure", re.compile(r"主动公开")),
+    ("applications", re.compile(r"收到和处理|依申请公开|申请公开政府信息|公开申请.*情况|申请.*处理情况")),
+    ("review_litigation", re.compile(r"复议|诉讼")),
+    ("problems", re.compile(r"问题.*(改进|措施|整改|不足)|存在.*问题|问题和|问题及")),
+    ("other_matters", re.compile(r"其他需要报告|需要说明|其他事项|其他需报告")),
+]
+# Labels of table rows that begin like headings.
+_NOT_A_HEADING = re.compile(r"数量|结转|办理结果|本年度|申请人|合计|总计")
+_EXTRA_TITLE = re.compile(r"(情况|工作|成效|举措|措施)$")
+
+
+def heading_of(line: Line) -> tuple[str, str, str] | None:
+    """(key, numeral, title) when the line is a section heading, else None."""
+    texts = [t for t in line.texts if t.strip()]
+    if len(texts) != 1 or line.table is not None and len(line.cells) > 1:
+        return None
+    raw = texts[0].strip()
+    m = _HEADING.match(squash(raw))
+    if not m:
+        return None
+    numeral, title = m.groups()
+    if _NOT_A_HEADING.search(title) or re.search(r"\d", title) and len(title) > 30:
+        return None
+    for key, pattern in SECTION_PATTERNS:
+        if pattern.search(title):
+            return key, numeral, raw
+    if _EXTRA_TITLE.search(title) and len(title) <= 24:
+        return "extra", numeral, raw
+    return None
+
+
+def split_sections(doc: ParsedDocument) -> tuple[list[Section], list[str | None]]:
+    """Sections in document order, and for each line the key of the section it belongs to (None before the
+    first heading). Repeated headings of the same key are merged into the first."""
+    sections: list[Section] = []
+    by_key: dict[str, Section] = {}
+    line_keys: list[str | None] = []
+    current: Section | None = None
+    preamble: list[str] = []
+    for line in doc.lines:
+        h = heading_of(line)
+        if h:
+            key, numeral, title = h
+            if key in by_key and key != "extra":
+                current = by_key[key]
+            else:
+                current = Section(key, numeral, title, "")
+                sections.append(current)
+                if key != "extra":
+                    by_key[key] = current
+            line_keys.append(key)
+            continue
+        line_keys.append(current.key if current else None)
+        text = "\t".join(line.texts).strip() if line.table is None else "\t".join(line.texts)
+        if not text.strip():
+            continue
+        if current is None:
+            preamble.append(text)
+        else:
+            current.text = f"{current.text}\n{text}" if current.text else text
+    if preamble:
+        sections.insert(0, Section("preamble", None, "", "\n".join(preamble)))
+    return sections, line_keys

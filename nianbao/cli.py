@@ -1,0 +1,140 @@
+"""The `nianbao` command. Subcommands of other areas register themselves through `register(subparsers)` in their
+own module (crawler.commands, nianbao.serve.commands, ...), so this file stays a table of contents."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import urllib.request
+from pathlib import Path
+
+from nianbao.archive import Archive, StoredDocument
+
+# Modules that add subcommands; missing optional parts are skipped so the core CLI always works.
+COMMAND_MODULES = ["crawler.commands", "nianbao.serve.commands", "nianbao.schedule.commands", "nianbao.demo"]
+MAX_FETCH_BYTES = 100 * 1024 * 1024
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="nianbao", description="Archive of 政府信息公开工作年度报告")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _register_extract(sub)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and name.startswith(exc.name):
+                continue
+            raise
+        module.register(sub)
+    args = parser.parse_args(argv)
+    return args.func(args) or 0
+
+
+# ---- extract ------------------------------------------------------------------------------------------------
+def _register_extract(sub) -> None:
+    p = sub.add_parser("extract", help="extract reports from files or URLs into the archive",
+                       description="Extract text, sections, keyed table cells, checks and flags from each input "
+                                   "document and store them in the archive (replacing an earlier extraction).")
+    p.add_argument("inputs", nargs="+", metavar="PATH_OR_URL")
+    p.add_argument("--db", default="archive.db", help="archive database (default: archive.db)")
+    p.add_argument("--json", action="store_true", help="print one JSON object per input document (JSON Lines)")
+    p.add_argument("--no-db", action="store_true", help="do not write the archive (with --json: a dry run)")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("reextract", help="re-run extraction on originals already in the archive",
+                       description="Re-extract stored documents from their kept originals (blobs/), e.g. after "
+                                   "the extractor improved. By default every document that has a report.")
+    p.add_argument("--db", default="archive.db")
+    p.add_argument("--errors", action="store_true", help="only documents whose extraction failed")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_reextract)
+
+
+def read_input(item: str) -> tuple[bytes, dict]:
+    """Bytes and hints (filename, charset, url) of a path or an http(s) URL."""
+    if item.startswith(("http://", "https://")):
+        req = urllib.request.Request(item, headers={"User-Agent": "nianbao/0.1 (+archive of annual reports)"})
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            data = resp.read(MAX_FETCH_BYTES + 1)
+            if len(data) > MAX_FETCH_BYTES:
+                raise ValueError(f"larger than {MAX_FETCH_BYTES} bytes")
+            ctype = resp.headers.get("Content-Type", "")
+            charset = resp.headers.get_content_charset()
+            filename = resp.headers.get_filename() or item.rsplit("/", 1)[-1]
+        return data, {"url": item, "content_type": ctype, "charset": charset, "filename": filename}
+    path = Path(item)
+    return path.read_bytes(), {"filename": path.name, "path": str(path)}
+
+
+def cmd_extract(args) -> int:
+    from extract.pipeline import extract_bytes
+    from extract.model import ExtractionResult
+
+    archive = None if args.no_db else Archive(args.db)
+    total, failed = len(args.inputs), 0
+    for n, item in enumerate(args.inputs, start=1):
+        report_id = None
+        try:
+            data, hints = read_input(item)
+        except (OSError, ValueError) as exc:
+            result = ExtractionResult(source=item, errors=[{"kind": "unreadable", "message": str(exc)}])
+            if archive:
+                archive.record_error(item, "unreadable", str(exc), stage="read")
+        else:
+            result = extract_bytes(data, source=item, hints=hints)
+            if archive:
+                doc = archive.add_document(data, url=hints.get("url"), path=hints.get("path"),
+                                           content_type=result.format, declared_type=hints.get("content_type"),
+                                           filename=hints.get("filename"), role="report")
+                report_id = archive.write_extraction(result, doc, url=hints.get("url"))
+        failed += bool(result.errors)
+        if args.json:
+            out = result.to_json()
+            out["report_id"] = report_id
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+        _progress(n, total, item, result)
+    if archive:
+        archive.close()
+    return 2 if failed else 0
+
+
+def _progress(n: int, total: int, item: str, result) -> None:
+    failed = sum(1 for c in result.checks if c.status == "fail")
+    state = ("error: " + "; ".join(e["kind"] for e in result.errors)) if result.errors else \
+        f"{result.template}, {len(result.cells)} cells, {failed} failed checks, {len(result.flags)} flags"
+    print(f"[{n}/{total}] {item}: {state}", file=sys.stderr, flush=True)
+
+
+def cmd_reextract(args) -> int:
+    from extract.pipeline import extract_bytes
+
+    archive = Archive(args.db)
+    if args.errors:
+        sql = ("SELECT DISTINCT d.* FROM documents d JOIN errors e ON e.document_id = d.id "
+               "WHERE e.stage = 'extract' AND e.resolved_at IS NULL")
+    else:
+        sql = "SELECT DISTINCT d.* FROM documents d JOIN reports r ON r.document_id = d.id"
+    docs = list(archive.db.query(sql))
+    failed = 0
+    for n, doc in enumerate(docs, start=1):
+        source = doc["url"] or doc["path"] or doc["sha256"]
+        if not archive.blobs.has(doc["sha256"]):
+            archive.record_error(source, "original_missing", "the kept original is not in blobs/",
+                                 stage="reextract", document_id=doc["id"])
+            failed += 1
+            continue
+        data = archive.blobs.get(doc["sha256"])
+        result = extract_bytes(data, source=source, hints={"filename": doc["filename"], "url": doc["url"]})
+        archive.write_extraction(result, StoredDocument(doc["id"], doc["sha256"]), url=doc["url"])
+        failed += bool(result.errors)
+        if args.json:
+            print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
+        _progress(n, len(docs), source, result)
+    archive.close()
+    return 2 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
