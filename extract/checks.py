@@ -80,8 +80,8 @@ def run_checks(cells_list: list[KeyedCell], template: str) -> list[Check]:
             and not cells.has_row(T3, "other_no_correction") else OTHER_2021
         leaves = ["granted", "partially_granted"] + DENIED + UNABLE + UNPROCESSED + other
         for col in T3_COLS:
-            checks.append(_equation(
-                "R1", T3, "new_received", col, cells,
+            checks.append(_equation(  # an identity across four rows: row_key is NULL, the column is named
+                "R1", T3, None, col, cells,
                 [(T3, "new_received", col), (T3, "carried_in", col)],
                 [(T3, "results_total", col), (T3, "carried_out", col)],
                 "new_received + carried_in = results_total + carried_out"))

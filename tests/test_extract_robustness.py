@@ -1,0 +1,146 @@
+"""Bad input, encodings, idempotency and the one-transaction promise of the archive."""
+import json
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from extract.decode import decode_bytes
+from extract.formats import sniff
+from extract.formats.html import parse as parse_html
+from extract.pipeline import extract_bytes
+from nianbao.archive import Archive
+
+SEED_001 = "001_759fee5d4dfad9d3.txt"
+
+
+def kinds(result):
+    return [e["kind"] for e in result.errors]
+
+
+def test_empty_and_garbage_get_clear_errors():
+    assert kinds(extract_bytes(b"", "empty.txt")) == ["empty"]
+    assert kinds(extract_bytes(b"  \n\t\n", "blank.txt")) == ["empty"]
+    garbage = bytes(range(256)) * 20
+    assert kinds(extract_bytes(garbage, "garbage.bin")) == ["unsupported_format"]
+
+
+def test_not_a_report():
+    page = "<html><body><h1>县政府召开常务会议</h1><p>会议研究了春耕生产工作。</p></body></html>".encode()
+    result = extract_bytes(page, "news.html")
+    assert kinds(result) == ["not_a_report"]
+
+
+def test_report_without_tables_is_flagged_not_failed():
+    page = ("<html><body><h1>某县2022年政府信息公开工作年度报告</h1><p>一、总体情况</p><p>本年度工作正常。</p>"
+            "<p>二、主动公开政府信息情况</p><p>详见附件。</p></body></html>").encode()
+    result = extract_bytes(page, "no-tables.html")
+    assert not result.errors
+    assert "no_tables" in {f.kind for f in result.flags}
+
+
+def test_truncated_table_is_flagged(seeds_dir):
+    text = (seeds_dir / SEED_001).read_text(encoding="utf-8")
+    cut = text[: text.index("\t3.补正后申请内容仍不明确")]  # the table stops inside （四）
+    result = extract_bytes(cut.encode(), "truncated.txt")
+    flag = next(f for f in result.flags if f.kind == "incomplete_table" and f.data["table"] == "applications")
+    assert "results_total" in flag.data["missing_rows"] and "unable_still_unclear" in flag.data["missing_rows"]
+    r1 = [c for c in result.checks if c.rule == "R1"]
+    assert r1 and all(c.status == "uncertain" for c in r1)  # cannot be evaluated: rows are missing, not blank
+
+
+def test_gbk_page_declaring_gb2312_with_gb18030_only_characters():
+    body = "<html><head><meta charset='gb2312'></head><body><p>𠮷县教育局2022年政府信息公开工作年度报告</p></body></html>"
+    data = body.encode("gb18030")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("gb2312")
+    doc = parse_html(data, {})
+    assert "𠮷县教育局" in doc.lines[0].texts[0]
+
+
+def test_lying_header_charset_loses_to_meta():
+    data = "<html><head><meta charset=gbk></head><body><p>政府信息公开工作年度报告</p></body></html>".encode("gbk")
+    decoded = decode_bytes(data, "utf-8", html=True)
+    assert decoded.charset == "gb18030" and decoded.replacements == 0
+    assert "header charset utf-8 ignored" in decoded.note
+
+
+def test_sniff_by_magic_not_name():
+    assert sniff(b"%PDF-1.7\n...") == "pdf"
+    assert sniff(b"<html><body><table></table></body></html>") == "html"
+    assert sniff("一、总体情况\n".encode()) == "text"
+    assert sniff(b"\x89PNG\r\n\x1a\n0000") == "image"
+
+
+def test_html_spans_resolved_and_positions_kept():
+    html = """<table>
+      <tr><td rowspan=2>A</td><td colspan=2>B</td></tr>
+      <tr><td>1</td><td>2</td></tr>
+      <tr><td>C</td><td>3</td><td>4</td></tr></table>""".encode()
+    rows = [l for l in parse_html(html, {}).lines if l.table is not None]
+    assert [[(c.text, c.row, c.col) for c in l.cells] for l in rows] == [
+        [("A", 0, 0), ("B", 0, 1)], [("1", 1, 1), ("2", 1, 2)], [("C", 2, 0), ("3", 2, 1), ("4", 2, 2)]]
+
+
+def _counts(db):
+    c = sqlite3.connect(db)
+    return {t: c.execute(f"select count(*) from {t}").fetchone()[0]
+            for t in ("documents", "reports", "sections", "cells", "checks", "flags")}
+
+
+def test_extract_twice_same_rows(tmp_path, seeds_dir):
+    db = tmp_path / "archive.db"
+    data = (seeds_dir / SEED_001).read_bytes()
+    archive = Archive(db)
+    for _ in range(2):
+        doc = archive.add_document(data, path=str(seeds_dir / SEED_001))
+        archive.write_extraction(extract_bytes(data, "seed"), doc)
+    first = _counts(db)
+    doc = archive.add_document(data, path=str(seeds_dir / SEED_001))
+    archive.write_extraction(extract_bytes(data, "seed"), doc)
+    assert _counts(db) == first
+    assert first["reports"] == 1 and first["documents"] == 1 and first["cells"] == 200
+    assert archive.blobs.get(doc.sha256) == data  # the original is kept, content-addressed
+
+
+def test_failed_write_leaves_nothing_half_written(tmp_path, seeds_dir, monkeypatch):
+    db = tmp_path / "archive.db"
+    data = (seeds_dir / SEED_001).read_bytes()
+    archive = Archive(db)
+    doc = archive.add_document(data, path="seed")
+    archive.write_extraction(extract_bytes(data, "seed"), doc)
+    before = _counts(db)
+    original = archive._insert
+
+    def broken(table, rows, replace=False):
+        if table == "checks":
+            raise RuntimeError("disk full")
+        return original(table, rows, replace)
+
+    monkeypatch.setattr(archive, "_insert", broken)
+    with pytest.raises(RuntimeError):
+        archive.write_extraction(extract_bytes(data, "seed"), doc)
+    assert _counts(db) == before  # the old extraction is intact, no half of the new one
+
+
+def test_cli_json_lines_and_errors_recorded(tmp_path, seeds_dir):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    db = tmp_path / "a.db"
+    proc = subprocess.run([sys.executable, "-m", "nianbao.cli", "extract", str(seeds_dir / SEED_001), str(empty),
+                           "--db", str(db), "--json"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2  # one input failed
+    lines = [json.loads(l) for l in proc.stdout.splitlines()]  # stdout is JSON Lines and nothing else
+    assert len(lines) == 2
+    ok, bad = lines
+    assert ok["template"] == "gb2021" and ok["region_code"] == "410324" and ok["errors"] == []
+    cell = next(c for c in ok["cells"] if (c["table"], c["row"], c["col"]) == ("applications", "new_received",
+                                                                                "natural_person"))
+    assert (cell["value"], cell["raw"], cell["status"]) == (17, "17", "num")
+    assert {"rule", "table", "row", "col", "status"} <= set(ok["checks"][0])
+    assert bad["errors"][0]["kind"] == "empty"
+    assert "[1/2]" in proc.stderr
+    c = sqlite3.connect(db)
+    assert c.execute("select kind from errors").fetchall() == [("empty",)]
+    assert c.execute("select count(*) from reports").fetchone()[0] == 1
