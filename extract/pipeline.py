@@ -42,6 +42,34 @@ def extract_bytes(data: bytes, source: str, hints: dict | None = None) -> Extrac
         return result
 
 
+def extract_report(parts: list[tuple[bytes, str, dict]]) -> tuple[ExtractionResult, int]:
+    """One report published as a page plus attachments: parts[0] is the page, the rest its attachments
+    (bytes, source, hints). Tables come from the part with the most cells (the page wins ties); the page's
+    listing/page metadata (title, publication date) is kept where it has it; the other fields come from the
+    document the tables came from. Returns the merged result and the index of the part the cells came from,
+    so each cell stays traceable to its document."""
+    results = [extract_bytes(data, source, hints) for data, source, hints in parts]
+    page = results[0]
+    best = max(range(len(results)), key=lambda i: (len(results[i].cells), i == 0))
+    if best == 0 or not results[best].cells:
+        return page, 0
+    merged = results[best]
+    merged.source = page.source
+    pm, am = page.meta, merged.meta
+    am.title = pm.title or am.title
+    am.published_date = pm.published_date or am.published_date
+    for field in ("year", "region_code", "region_name", "province", "prefecture", "region_source"):
+        if getattr(am, field) is None:
+            setattr(am, field, getattr(pm, field))
+    if am.agency_kind in (None, "unknown"):
+        am.agency, am.agency_kind = pm.agency, pm.agency_kind
+    if len("".join(s.text for s in page.sections)) > len("".join(s.text for s in merged.sections)):
+        merged.sections = page.sections
+    merged.flags.insert(0, Flag("tables_from_attachment", f"tables read from attachment {parts[best][1]}",
+                                {"attachment": parts[best][1], "format": merged.format}))
+    return merged, best
+
+
 def extract_document(doc: ParsedDocument, source: str, hints: dict | None = None,
                      result: ExtractionResult | None = None) -> ExtractionResult:
     hints = hints or {}

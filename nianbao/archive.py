@@ -195,11 +195,12 @@ class Archive:
 
     def write_extraction(self, result: ExtractionResult, document: StoredDocument, *,
                          url: str | None = None, attachments: list[tuple[StoredDocument, str]] = (),
-                         cell_documents: dict[int, int] | None = None) -> str | None:
+                         cells_document: StoredDocument | None = None) -> str | None:
         """Replace everything extracted from this document in one transaction. Returns the report id.
 
         attachments: extra documents the report was built from, with their role ('attachment').
-        cell_documents: maps id(SourceCell) -> documents.id when cells come from an attachment.
+        cells_document: the document the table cells were read from, when it is an attachment (see
+        extract.pipeline.extract_report); default: the page itself.
 
         A document that could not be read at all (errors, no sections, no cells) gets no report: only its
         errors are recorded (and returned id is None). It can be retried with `nianbao reextract --errors`.
@@ -225,7 +226,6 @@ class Archive:
             "n_cells": len(result.cells), "n_checks_failed": failed, "n_flags": len(result.flags),
             "extracted_at": now_iso(), "extractor_version": EXTRACTOR_VERSION,
         }
-        cell_documents = cell_documents or {}
         # sqlite-utils' insert_all commits on its own ("with conn:"), which would break the one-transaction
         # promise, so rows are written with plain executemany inside BEGIN IMMEDIATE ... COMMIT.
         with self.transaction():
@@ -238,7 +238,7 @@ class Archive:
             self._insert("sections", [
                 {"report_id": report_id, "ord": i, "key": s.key, "number": s.number, "title": s.title,
                  "text": s.text} for i, s in enumerate(result.sections)])
-            self._insert("cells", self._cell_rows(report_id, result, document.id, cell_documents))
+            self._insert("cells", self._cell_rows(report_id, result, (cells_document or document).id))
             self._insert("checks", [
                 {"report_id": report_id, "rule": c.rule, "table_key": c.table, "row_key": c.row,
                  "col_key": c.col, "status": c.status, "strict": c.strict, "blank_as_zero": c.blank_as_zero,
@@ -266,13 +266,13 @@ class Archive:
         self.db.conn.executemany(sql, [[r.get(c) for c in cols] for r in rows])
 
     @staticmethod
-    def _cell_rows(report_id, result, default_doc_id, cell_documents):
+    def _cell_rows(report_id, result, doc_id):
         for c in result.cells:
             s = c.source
             yield {
                 "report_id": report_id, "table_key": c.table, "row_key": c.row, "col_key": c.col,
                 "value": c.value, "raw": c.raw, "status": c.status, "unit": c.unit,
-                "document_id": cell_documents.get(id(s), default_doc_id) if s else default_doc_id,
+                "document_id": doc_id,
                 "src_table": s.table if s else None, "src_row": s.row if s else None,
                 "src_col": s.col if s else None, "src_line": s.line if s else None,
                 "page": s.page if s else None,

@@ -144,3 +144,28 @@ def test_cli_json_lines_and_errors_recorded(tmp_path, seeds_dir):
     c = sqlite3.connect(db)
     assert c.execute("select kind from errors").fetchall() == [("empty",)]
     assert c.execute("select count(*) from reports").fetchone()[0] == 1
+
+
+def test_report_page_with_tables_in_an_attachment(tmp_path, seeds_dir):
+    """A page that only links its report: one report, tables from the attachment, the page's title and date."""
+    from extract.pipeline import extract_report
+    page = ("<html><head><meta name='ArticleTitle' content='靖远县2020年政府信息公开工作年度报告'>"
+            "<meta name='PubDate' content='2021-01-08 09:30'></head><body><div id='zoom'>"
+            "<p>靖远县2020年政府信息公开工作年度报告</p><p>附件：<a href='x.doc'>年报全文</a></p></div></body></html>")
+    attachment = (seeds_dir / "004_99a88681b58e46ea.txt").read_bytes()
+    result, index = extract_report([(page.encode(), "http://127.0.0.1/nb.html", {}),
+                                    (attachment, "http://127.0.0.1/x.doc", {"filename": "x.doc"})])
+    assert index == 1
+    assert result.source == "http://127.0.0.1/nb.html"
+    assert result.template == "gb2019trial" and len(result.cells) == 198
+    assert result.meta.published_date == "2021-01-08" and result.meta.region_code == "620421"
+    assert result.flags[0].kind == "tables_from_attachment"
+    archive = Archive(tmp_path / "a.db")
+    page_doc = archive.add_document(page.encode(), url="http://127.0.0.1/nb.html")
+    att_doc = archive.add_document(attachment, url="http://127.0.0.1/x.doc")
+    rid = archive.write_extraction(result, page_doc, url="http://127.0.0.1/nb.html",
+                                   attachments=[(att_doc, "attachment")], cells_document=att_doc)
+    rows = archive.db.execute("select distinct document_id from cells where report_id = ?", [rid]).fetchall()
+    assert rows == [(att_doc.id,)]  # every cell traceable to the attachment it was read from
+    roles = archive.db.execute("select role from report_documents where report_id = ? order by role", [rid]).fetchall()
+    assert roles == [("attachment",), ("page",)]
