@@ -61,13 +61,13 @@ def sniff(data: bytes) -> str:
 
 
 def ole2_kind(data: bytes, hints: dict) -> str:
-    """OLE2 container: Word (doc), WPS or Excel (xls), from stream names inside the container."""
-    window = data[:200000]
-    if b"W\x00o\x00r\x00k\x00b\x00o\x00o\x00k" in window or b"B\x00o\x00o\x00k\x00" in window:
-        return "xls"
-    if b"W\x00o\x00r\x00d\x00D\x00o\x00c\x00u\x00m\x00e\x00n\x00t" in window:
+    """OLE2 container: Word (doc), WPS or Excel (xls), from the stream names in its directory (UTF-16LE).
+    A WordDocument stream decides first: Word files can carry "Book" elsewhere (bookmarks)."""
+    if "WordDocument".encode("utf-16-le") in data:
         name = (hints.get("filename") or "").lower()
         return "wps" if name.endswith(".wps") else "doc"
+    if "Workbook".encode("utf-16-le") in data or b"B\x00o\x00o\x00k\x00\x00\x00" in data:
+        return "xls"
     return "doc"
 
 
