@@ -48,7 +48,7 @@ def find_title(doc: ParsedDocument, hints: dict) -> tuple[str | None, str | None
             continue
         s = squash(text)
         if _TITLE_WORDS.search(s) and len(s) <= 80 and ("政府信息公开" in s or "年报" in s or "年度报告" in s) \
-                and re.search(r"\d{4}年|年度", s) and not re.search(r"[>»›]|首页|当前位置", s):
+                and re.search(r"\d{4}年|年度", s) and not re.search(r"[>»›]|首页|当前位置|^根据|[,。;]", s):
             candidates.append(text)
             break
         if issuer is None and len(s) <= 30 and re.search(r"(人民政府|办公室|局|委员会|政府办)$", s):

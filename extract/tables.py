@@ -111,14 +111,15 @@ def find_regions(doc: ParsedDocument, line_sections: list[str | None], headings:
 
 
 def _rows_of(table: str, index: int, lines: list[Line], first_line: int) -> Region:
-    grid = any(l.table is not None for l in lines)
-    if grid:
+    if any(l.table is not None for l in lines):
         lines = [l for l in lines if l.table is not None]  # prose between grid tables is not part of the table
-        return Region(table, index, [_tabbed_row(l) for l in lines], "grid", first_line)
+    # Rows are real rows only when some line carries two filled cells; a table whose every row holds one cell
+    # (a text layout pasted into <td>s, one cell per line) is read like the linear text it is.
     tabbed = any(sum(1 for c in l.cells if cell_kind(c.text) != "empty") >= 2 for l in lines)
     if tabbed:
+        layout = "grid" if any(l.table is not None for l in lines) else "tabbed"
         rows = [_tabbed_row(l) for l in lines if any(squash(c.text) for c in l.cells)]
-        return Region(table, index, rows, "tabbed", first_line)
+        return Region(table, index, rows, layout, first_line)
     return Region(table, index, _linear_rows(lines), "linear", first_line)
 
 

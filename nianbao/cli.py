@@ -108,30 +108,41 @@ def _progress(n: int, total: int, item: str, result) -> None:
 
 
 def cmd_reextract(args) -> int:
-    from extract.pipeline import extract_bytes
+    """Re-extract from the kept originals. A report keeps its set of documents (page + attachments), so its id —
+    derived from those bytes — stays the same and its rows are replaced, not duplicated."""
+    from extract.pipeline import extract_report
 
     archive = Archive(args.db)
     if args.errors:
-        sql = ("SELECT DISTINCT d.* FROM documents d JOIN errors e ON e.document_id = d.id "
-               "WHERE e.stage = 'extract' AND e.resolved_at IS NULL")
+        groups = [[d] for d in archive.db.query(
+            "SELECT DISTINCT d.* FROM documents d JOIN errors e ON e.document_id = d.id "
+            "WHERE e.stage = 'extract' AND e.resolved_at IS NULL")]
     else:
-        sql = "SELECT DISTINCT d.* FROM documents d JOIN reports r ON r.document_id = d.id"
-    docs = list(archive.db.query(sql))
+        groups = []
+        for report in archive.db.query("SELECT id FROM reports ORDER BY id"):
+            groups.append(list(archive.db.query(
+                "SELECT d.*, rd.role AS rd_role FROM report_documents rd JOIN documents d ON d.id = rd.document_id "
+                "WHERE rd.report_id = ? ORDER BY rd.role = 'page' DESC, d.id", [report["id"]])))
     failed = 0
-    for n, doc in enumerate(docs, start=1):
-        source = doc["url"] or doc["path"] or doc["sha256"]
-        if not archive.blobs.has(doc["sha256"]):
-            archive.record_error(source, "original_missing", "the kept original is not in blobs/",
-                                 stage="reextract", document_id=doc["id"])
+    for n, docs in enumerate(groups, start=1):
+        page = docs[0]
+        source = page["url"] or page["path"] or page["sha256"]
+        missing = [d for d in docs if not archive.blobs.has(d["sha256"])]
+        if missing:
+            archive.record_error(source, "original_missing", "a kept original is not in blobs/",
+                                 stage="reextract", document_id=missing[0]["id"])
             failed += 1
             continue
-        data = archive.blobs.get(doc["sha256"])
-        result = extract_bytes(data, source=source, hints={"filename": doc["filename"], "url": doc["url"]})
-        archive.write_extraction(result, StoredDocument(doc["id"], doc["sha256"]), url=doc["url"])
+        parts = [(archive.blobs.get(d["sha256"]), d["url"] or d["path"] or d["sha256"],
+                  {"filename": d["filename"], "url": d["url"], "region_code": d["portal_adcode"]}) for d in docs]
+        result, index = extract_report(parts)
+        stored = [StoredDocument(d["id"], d["sha256"]) for d in docs]
+        archive.write_extraction(result, stored[0], url=page["url"],
+                                 attachments=[(s, "attachment") for s in stored[1:]], cells_document=stored[index])
         failed += bool(result.errors)
         if args.json:
             print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
-        _progress(n, len(docs), source, result)
+        _progress(n, len(groups), source, result)
     archive.close()
     return 2 if failed else 0
 
