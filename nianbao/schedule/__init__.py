@@ -1,0 +1,6 @@
+"""Running the crawl on a schedule (scheduler.py) and the `nianbao schedule` / `nianbao status` commands
+(commands.py). See docs/operations.md."""
+from nianbao.schedule.scheduler import (DEFAULT_CRONS, CommandJob, JobContext, RunLock, Schedule, Scheduler,
+                                        lock_path_for)
+
+__all__ = ["DEFAULT_CRONS", "CommandJob", "JobContext", "RunLock", "Schedule", "Scheduler", "lock_path_for"]
