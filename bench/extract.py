@@ -22,7 +22,7 @@ from extract.pipeline import extract_bytes  # noqa: E402
 def corpus() -> dict[str, list[tuple[str, bytes]]]:
     shared = Path(os.environ.get("NIANBAO_SHARED", ROOT.parent / "shared"))
     texts = sorted((shared / "seeds").glob("*.txt"))
-    htmls = sorted((ROOT / "tests" / "fixtures" / "html").glob("*.html"))
+    htmls = sorted((ROOT / "crawler" / "sample_portals" / "content" / "html").glob("*.html"))
     return {"text": [(p.name, p.read_bytes()) for p in texts], "html": [(p.name, p.read_bytes()) for p in htmls]}
 
 

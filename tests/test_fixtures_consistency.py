@@ -19,7 +19,7 @@ from bs4 import BeautifulSoup
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import expected_seeds as E  # noqa: E402
 
-HTML_DIR = Path(__file__).resolve().parent / "fixtures" / "html"
+HTML_DIR = Path(__file__).resolve().parents[1] / "crawler" / "sample_portals" / "content" / "html"
 SHARED = Path(os.environ.get("NIANBAO_SHARED") or Path(__file__).resolve().parents[2] / "shared")
 SEEDS_DIR = SHARED / "seeds"
 GBK_SEEDS = {"000_2a90619c97eddfaa", "004_99a88681b58e46ea"}

@@ -86,19 +86,6 @@ def test_manifest_covers_the_required_families(manifest):
     assert kinds == {"government", "office", "department", "township"}
 
 
-def test_bundled_seed_pages_match_the_test_fixtures():
-    fixtures = REPO / "tests" / "fixtures" / "html"
-    if not fixtures.exists():
-        pytest.skip("no tests/fixtures/html")
-    for seed in content.SEEDS.values():
-        fixture = fixtures / f"{seed}.html"
-        if fixture.exists():
-            assert (content.SEED_HTML_DIR / f"{seed}.html").read_bytes() == fixture.read_bytes(), \
-                f"copy tests/fixtures/html/{seed}.html to crawler/sample_portals/content/html/"
-
-
-# --- generic HTTP behaviour ------------------------------------------------------------------------------------
-
 def test_homepages_answer_and_name_the_county(servers, manifest):
     for code, portal in manifest.items():
         if portal["expected_status"] == "blocked":

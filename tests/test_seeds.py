@@ -7,7 +7,7 @@ import pytest
 from expected_seeds import REGION_ALTERNATIVES, SEED_IDS, SEEDS
 from extract.pipeline import extract_bytes
 
-HTML_DIR = Path(__file__).parent / "fixtures" / "html"
+HTML_DIR = Path(__file__).resolve().parents[1] / "crawler" / "sample_portals" / "content" / "html"
 _cache: dict = {}
 
 
