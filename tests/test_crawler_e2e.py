@@ -1,0 +1,223 @@
+"""End to end: the real sample-portal HTTP server, the real spider in its own process, a real archive.db.
+
+Expected reports come from the sample portals' manifest (what each portal publishes), never from crawler output.
+One server for the module; crawls are ordered: full crawl → unchanged recrawl → changed recrawl → kill/restart.
+"""
+from __future__ import annotations
+
+import signal
+import sqlite3
+import time
+from urllib.parse import urlsplit
+
+import pytest
+
+from crawler import run
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def portals(tmp_path_factory):
+    from crawler.sample_portals.server import start_servers
+
+    handle = start_servers(0)
+    work = tmp_path_factory.mktemp("crawl")
+    manifest = run.sample_manifest(handle)
+    csv_path = run.registry_csv_from_manifest(manifest, handle.urls, work / "portals.csv")
+    yield {"handle": handle, "manifest": {m["adcode"]: m for m in manifest}, "csv": str(csv_path), "work": work}
+    handle.stop()
+
+
+def crawl(portals, db):
+    return run.crawl(db, portals_csv=portals["csv"], allow_loopback=True, settings=run.FAST_SETTINGS)
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@pytest.fixture(scope="module")
+def first(portals):
+    db = portals["work"] / "first" / "archive.db"
+    portals["handle"].reset_log()
+    summary = crawl(portals, db)
+    return {"db": db, "summary": summary, "log": portals["handle"].request_log(), "state": archive_state(db)}
+
+
+def report_rows(db, adcode):
+    con = sqlite3.connect(db)
+    try:
+        return {path_of(u): (y, k) for u, y, k in con.execute(
+            "SELECT url, year, unit_kind FROM report_items WHERE adcode = ?", [adcode])}
+    finally:
+        con.close()
+
+
+def test_every_portal_gets_its_expected_status(portals, first):
+    assert first["summary"]["exit_code"] == 0
+    got = {p["adcode"]: p["status"] for p in first["summary"]["portals"]}
+    expected = {a: m["expected_status"] for a, m in portals["manifest"].items()}
+    assert got == expected
+
+
+def test_exactly_the_manifest_reports_with_year_and_unit(portals, first):
+    for adcode, m in portals["manifest"].items():
+        if m["expected_status"] in ("robots", "blocked", "unreachable"):
+            assert report_rows(first["db"], adcode) == {}, adcode
+            continue
+        expected = {r["path"]: (r["year"], r["unit_kind"]) for r in m["reports"]}
+        assert report_rows(first["db"], adcode) == expected, adcode
+
+
+def test_noise_items_are_not_reports(portals, first):
+    for adcode, m in portals["manifest"].items():
+        found = set(report_rows(first["db"], adcode))
+        assert not found & {n["path"] for n in m["noise"]}, adcode
+
+
+def test_reports_are_archived_and_extracted_with_region_code(portals, first):
+    con = sqlite3.connect(first["db"])
+    try:
+        rows = con.execute("SELECT i.adcode, i.url, r.region_code, r.id FROM report_items i "
+                           "LEFT JOIN reports r ON r.id = i.report_id").fetchall()
+        assert rows
+        for adcode, url, region, rid in rows:
+            if portals["manifest"][adcode]["expected_status"] != "ok" and \
+                    portals["manifest"][adcode]["expected_status"] != "moved":
+                continue
+            assert rid is not None, url  # every found report page was fetched and extracted
+        # The seed reports carry real tables: at least those have cells.
+        n_cells = con.execute("SELECT COUNT(*) FROM reports WHERE n_cells > 0").fetchone()[0]
+        assert n_cells >= 5
+        # Attachments are typed by their bytes, linked to their page.
+        for kind, parent in con.execute("SELECT content_type, parent_id FROM documents WHERE role='attachment'"):
+            assert kind in ("pdf", "docx", "doc", "wps", "xls", "xlsx", "image", "html", "text"), kind
+            assert parent is not None
+    finally:
+        con.close()
+    assert list((first["db"].parent / "warc").glob("*.warc.gz"))
+
+
+def test_robots_portal_fetches_nothing_but_robots_txt(portals, first):
+    for adcode, m in portals["manifest"].items():
+        if m["expected_status"] == "robots":
+            paths = {e["path"] for e in first["log"] if e["adcode"] == adcode}
+            assert paths <= {"/robots.txt"}, paths
+
+
+def served_report_paths(m) -> set[str]:
+    paths = set()
+    for r in m["reports"]:
+        paths.add(r["path"])
+        paths.update(r.get("attachments") or [])
+    return paths
+
+
+@pytest.fixture(scope="module")
+def second(portals, first):
+    portals["handle"].reset_log()
+    summary = crawl(portals, first["db"])
+    return {"summary": summary, "log": portals["handle"].request_log()}
+
+
+def test_unchanged_recrawl_downloads_no_report_bodies(portals, first, second):
+    assert second["summary"]["run"]["new_documents"] == 0
+    for adcode, m in portals["manifest"].items():
+        report_paths = served_report_paths(m)
+        for e in second["log"]:
+            if e["adcode"] == adcode and e["method"] == "GET" and e["path"] in report_paths:
+                assert e["status"] == 304, e
+    # lists are always revalidated: they were asked for again, and answered 304
+    assert any(e["status"] == 304 and "index" in e["path"] for e in second["log"])
+    first_bytes = len(first["log"])
+    assert len(second["log"]) <= first_bytes
+
+
+def test_changed_report_is_refetched_and_reextracted(portals, first, second):
+    handle = portals["handle"]
+    edited = {a: m["changes"]["edited"] for a, m in portals["manifest"].items()
+              if m.get("changes", {}).get("edited") and m["expected_status"] in ("ok", "moved")}
+    assert edited
+    con = sqlite3.connect(first["db"])
+    before = {a: con.execute("SELECT report_id FROM report_items WHERE adcode = ? AND url LIKE ?",
+                             [a, "%" + e["path"]]).fetchone()[0] for a, e in edited.items()}
+    con.close()
+    handle.set_variant("changed")
+    try:
+        handle.reset_log()
+        summary = crawl(portals, first["db"])
+    finally:
+        handle.set_variant("original")
+    assert summary["run"]["new_documents"] >= len(edited)
+    con = sqlite3.connect(first["db"])
+    try:
+        for adcode, e in edited.items():
+            new_id = con.execute("SELECT report_id FROM report_items WHERE adcode = ? AND url LIKE ?",
+                                 [adcode, "%" + e["path"]]).fetchone()[0]
+            assert new_id and new_id != before[adcode], adcode
+            text = " ".join(r[0] or "" for r in con.execute("SELECT raw FROM cells WHERE report_id = ?", [new_id]))
+            sections = " ".join(r[0] or "" for r in con.execute("SELECT text FROM sections WHERE report_id = ?",
+                                                                 [new_id]))
+            assert e["after"] in text + sections or e["after"].replace(",", "") in text + sections, adcode
+    finally:
+        con.close()
+
+
+def archive_state(db):
+    con = sqlite3.connect(db)
+    try:
+        return {
+            "documents": sorted(con.execute("SELECT url, sha256, role, content_type FROM documents")),
+            "reports": sorted(con.execute("SELECT id, year, region_code, agency_kind, n_cells, status FROM reports")),
+            "items": sorted(con.execute("SELECT adcode, url, year, unit_kind, report_id, attachment_urls "
+                                        "FROM report_items")),
+            "statuses": sorted(con.execute("SELECT adcode, status FROM portal_status WHERE run_id = "
+                                           "(SELECT MAX(run_id) FROM portal_status)")),
+        }
+    finally:
+        con.close()
+
+
+def test_sigkill_mid_crawl_then_restart_gives_the_same_archive(portals, first, second):
+    reference = first["state"]  # the uninterrupted crawl, as it was before the recrawls
+    db = portals["work"] / "killed" / "archive.db"
+    db.parent.mkdir(parents=True)
+    proc = run.start_spider(db, portals_csv=portals["csv"], allow_loopback=True, settings=run.FAST_SETTINGS)
+    total = len(reference["documents"])
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+            if db.exists():
+                try:
+                    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+                    n = con.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+                    con.close()
+                except sqlite3.Error:
+                    continue
+                if n >= total // 3:
+                    break
+        assert proc.poll() is None, "the crawl ended before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait()
+    interrupted = archive_state(db)
+    assert 0 < len(interrupted["documents"]) < total
+    crawl(portals, db)
+    assert archive_state(db) == reference
+
+
+def test_loopback_is_refused_without_the_flag(portals, tmp_path):
+    adcode = next(a for a, m in portals["manifest"].items() if m["expected_status"] == "ok")
+    one = tmp_path / "one.csv"
+    lines = open(portals["csv"], encoding="utf-8").read().splitlines()
+    one.write_text("\n".join([lines[0]] + [l for l in lines[1:] if l.startswith(adcode)]) + "\n", encoding="utf-8")
+    portals["handle"].reset_log()
+    summary = run.crawl(tmp_path / "archive.db", portals_csv=str(one), allow_loopback=False,
+                        settings=run.FAST_SETTINGS)
+    [p] = summary["portals"]
+    assert p["status"] == "unreachable"
+    assert any("loopback" in f for f in p["detail"]["failures"])
+    assert portals["handle"].request_log(adcode) == []
