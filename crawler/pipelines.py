@@ -99,6 +99,9 @@ class ArchivePipeline:
             self.report_item(item)
         elif kind == "portal_status":
             self.portal_status(item)
+        elif kind == "gone":
+            from nianbao.versions import mark_gone
+            mark_gone(self.store, item["url"], item["seen_at"], item["http_status"])
         elif kind == "error":
             self.counts["errors"] += 1
             self.store.record_error(item.get("url") or "", item.get("error") or "error", item.get("message") or "",
@@ -108,6 +111,10 @@ class ArchivePipeline:
     def document(self, item: dict) -> None:
         if item["not_modified"]:
             self.counts["not_modified"] += 1
+            previous = self.store.last_document(item["key"])
+            if previous:  # fetched_at = the last time the server confirmed these bytes (304 included)
+                self.store.db.conn.execute("UPDATE documents SET fetched_at = ? WHERE id = ?",
+                                           [item["fetched_at"], previous["id"]])
             return
         body: bytes = item["body"]
         headers = {k: v for k, v in item["headers"].items() if k.lower() in KEEP_HEADERS}
@@ -180,13 +187,11 @@ def _report_exists(store: Store, report_id: str) -> dict | None:
     return {"id": row[0], "n_cells": row[1]} if row else None
 
 
-def _extract(store: Store, doc: dict, data: bytes, url: str, row: dict, extra_hints: dict):
-    from extract.pipeline import extract_bytes
-
-    hints = {"url": url, "content_type": doc.get("content_type"), "filename": doc.get("filename"),
-             "title": row.get("title"), "region_code": row.get("adcode"), "agency_kind": row.get("unit_kind"),
-             **extra_hints}
-    return extract_bytes(data, source=url, hints=hints)
+def _hints(doc: dict, row: dict, extra: dict) -> dict:
+    """What the crawl knows about a report document, passed to the extractor as hints."""
+    return {"url": doc.get("url"), "content_type": doc.get("content_type"), "filename": doc.get("filename"),
+            "title": row.get("title"), "region_code": row.get("adcode"), "agency_kind": row.get("unit_kind"),
+            "published_date": row.get("published"), **extra}
 
 
 def _has_open_error(store: Store, doc_id: int) -> bool:
@@ -195,59 +200,52 @@ def _has_open_error(store: Store, doc_id: int) -> bool:
 
 
 def extract_pending(store: Store, adcodes: list[str] | None = None) -> dict:
-    """Extract every report document (and, when its page has no tables, its attachments) not extracted yet.
-    Idempotent: report ids derive from the bytes, so unchanged documents are skipped."""
+    """Extract every report not extracted yet, as ONE report made of its page and its attachments (tables from
+    whichever has them, extract.pipeline.extract_report). Idempotent: the report id derives from the bytes of
+    those documents, so an unchanged report is skipped and a changed one becomes a new version of its URL."""
+    from extract.pipeline import extract_report
     from nianbao.archive import Archive, StoredDocument
+    from nianbao.versions import record_version
 
     summary = {"extracted": 0, "skipped": 0, "errors": 0}
     where, params = ("adcode IN (%s)" % ",".join("?" * len(adcodes)), adcodes) if adcodes else ("1", [])
-    rows = list(store.db.execute(f"SELECT * FROM report_items WHERE {where} ORDER BY adcode, url", params))
-    cols = [d[0] for d in store.db.execute("SELECT * FROM report_items LIMIT 0").description]
-    for values in rows:
-        row = dict(zip(cols, values))
-        doc = store.last_document(row.get("doc_url") or row["url"])
-        if doc is None:
+    cursor = store.db.execute(f"SELECT * FROM report_items WHERE {where} ORDER BY adcode, url", params)
+    cols = [d[0] for d in cursor.description]
+    for row in [dict(zip(cols, values)) for values in cursor.fetchall()]:
+        page_doc = store.last_document(row.get("doc_url") or row["url"])
+        if page_doc is None:
             continue  # the page was never fetched (404, wall): nothing to extract
         attachments = [(u, d) for u in json.loads(row.get("attachment_urls") or "[]")
                        if (d := store.last_document(u)) is not None]
-        page_doc = StoredDocument(doc["id"], doc["sha256"])
-        att_docs = [(StoredDocument(d["id"], d["sha256"]), "attachment") for _, d in attachments]
-        page_report_id = Archive.report_id_for([doc["sha256"]] + [d["sha256"] for _, d in attachments])
-        chosen = None
+        docs = [page_doc] + [d for _, d in attachments]
+        report_id = Archive.report_id_for([d["sha256"] for d in docs])
         try:
-            existing = _report_exists(store, page_report_id)
-            if existing is None and not _has_open_error(store, doc["id"]):
-                data = store.blobs.get(doc["sha256"])
-                page = Page(row["url"], data, data.decode("utf-8", "replace") if doc.get("content_type") in (
-                    "text", "html") else "")
-                content, extra = for_platform(row.get("platform")).report_content(page)
-                result = _extract(store, doc, content, row["url"], row, extra)
-                store.write_extraction(result, page_doc, url=row["url"], attachments=att_docs)
+            if _report_exists(store, report_id) or _has_open_error(store, page_doc["id"]):
+                summary["skipped"] += 1
+            else:
+                data = store.blobs.get(page_doc["sha256"])
+                text = data.decode("utf-8", "replace") if page_doc.get("content_type") in ("text", "html") else ""
+                content, extra = for_platform(row.get("platform")).report_content(Page(row["url"], data, text))
+                parts = [(content, row["url"], _hints(page_doc, row, extra))] + [
+                    (store.blobs.get(d["sha256"]), url, _hints(d, row, {})) for url, d in attachments]
+                result, index = extract_report(parts)
+                stored = [StoredDocument(d["id"], d["sha256"]) for d in docs]
+                store.write_extraction(result, stored[0], url=row["url"],
+                                       attachments=[(d, "attachment") for d in stored[1:]],
+                                       cells_document=stored[index])
                 summary["extracted"] += 1
                 summary["errors"] += len(result.errors)
-                existing = _report_exists(store, page_report_id)
-            else:
-                summary["skipped"] += 1
-            if existing and existing["n_cells"]:
-                chosen = page_report_id
-            elif existing:
-                chosen = page_report_id
-                for url, d in attachments:
-                    att_id = Archive.report_id_for([d["sha256"]])
-                    att = _report_exists(store, att_id)
-                    if att is None and not _has_open_error(store, d["id"]):
-                        result = _extract(store, d, store.blobs.get(d["sha256"]), url, row, {})
-                        store.write_extraction(result, StoredDocument(d["id"], d["sha256"]), url=url)
-                        summary["extracted"] += 1
-                        summary["errors"] += len(result.errors)
-                        att = _report_exists(store, att_id)
-                    if att and att["n_cells"] and chosen == page_report_id:
-                        chosen = att_id
         except Exception as exc:  # one report never stops the batch
             summary["errors"] += 1
             store.record_error(row["url"], type(exc).__name__, str(exc)[:1000], stage="extract",
-                               document_id=doc["id"])
-        if chosen and row.get("report_id") != chosen:
-            store.db.execute("UPDATE report_items SET report_id = ? WHERE adcode = ? AND url = ?",
-                             [chosen, row["adcode"], row["url"]])
+                               document_id=page_doc["id"])
+            continue
+        if _report_exists(store, report_id):
+            if row.get("report_id") != report_id:
+                store.db.execute("UPDATE report_items SET report_id = ? WHERE adcode = ? AND url = ?",
+                                 [report_id, row["adcode"], row["url"]])
+            try:
+                record_version(store, row["url"], report_id, page_doc.get("fetched_at") or row.get("last_seen"))
+            except Exception as exc:
+                store.record_error(row["url"], type(exc).__name__, str(exc)[:1000], stage="versions")
     return summary

@@ -197,8 +197,8 @@ def dates_of(doc: ParsedDocument, sections: list[Section], hints: dict) -> tuple
         v = doc.meta.get(key)
         if v and _DATE.search(v):
             published, how = _iso(*_DATE.search(v).groups()), "page meta"
-    if not published and hints.get("published_date"):
-        published, how = hints["published_date"], "listing"
+    if not published and hints.get("published_date") and _DATE.search(str(hints["published_date"])):
+        published, how = _iso(*_DATE.search(str(hints["published_date"])).groups()), "listing"
     if not published:  # signature date in the last lines: "2023年12月17日"
         tail = [squash(" ".join(l.texts)) for l in doc.lines[-12:] if l.table is None and squash("".join(l.texts))]
         for s in reversed(tail):

@@ -97,6 +97,9 @@ def record_version(archive, url: str, report_id: str, seen_at: str | None = None
     ensure_version_tables(conn)
     with archive.transaction():
         latest = latest_version(conn, url)
+        if latest and latest["report_id"] == report_id and latest["status"] == "gone" \
+                and seen_at <= (latest["gone_at"] or ""):
+            return latest  # last fetched before it went: it has not come back
         if latest and latest["report_id"] == report_id:
             conn.execute("UPDATE report_versions SET last_seen = max(coalesce(last_seen, ''), ?), "
                          "status = 'current', gone_at = NULL, http_status = NULL WHERE url = ? AND version = ?",

@@ -161,6 +161,23 @@ def test_changed_report_is_refetched_and_reextracted(portals, first, second):
             sections = " ".join(r[0] or "" for r in con.execute("SELECT text FROM sections WHERE report_id = ?",
                                                                  [new_id]))
             assert e["after"] in text + sections or e["after"].replace(",", "") in text + sections, adcode
+            # issue 6: the old version is kept, the new one is current, and the changed cell is listed
+            versions = [r[0] for r in con.execute("SELECT status FROM report_versions WHERE url LIKE ? "
+                                                  "ORDER BY version", ["%" + e["path"]])]
+            assert versions == ["superseded", "current"], adcode
+            changes = con.execute("SELECT table_key, row_key, old_raw, new_raw FROM cell_changes WHERE url LIKE ?",
+                                  ["%" + e["path"]]).fetchall()
+            assert ("active_disclosure", "admin_licensing", e["before"], e["after"]) in changes, (adcode, changes)
+            assert con.execute("SELECT COUNT(*) FROM reports WHERE id = ?", [before[adcode]]).fetchone()[0] == 1
+        removed_pages = [(a, p) for a, m in portals["manifest"].items() if m["expected_status"] in ("ok", "moved")
+                         for p in m.get("changes", {}).get("removed", [])
+                         if any(r["path"] == p for r in m["reports"])]
+        assert removed_pages
+        for adcode, path in removed_pages:
+            rows = con.execute("SELECT status, report_id FROM report_versions WHERE url LIKE ? ORDER BY version DESC",
+                               ["%" + path]).fetchall()
+            assert rows and rows[0][0] == "gone", (adcode, path, rows)
+            assert con.execute("SELECT COUNT(*) FROM reports WHERE id = ?", [rows[0][1]]).fetchone()[0] == 1
     finally:
         con.close()
 

@@ -362,6 +362,9 @@ class PortalsSpider(scrapy.Spider):
     def _report(self, st: PortalState, response):
         page = self.page(response)
         row = response.meta["item"]
+        if response.status in (404, 410):  # withdrawn: the archive marks the report gone, never deletes it
+            yield {"kind": "gone", "adcode": st.adcode, "url": row["url"], "http_status": response.status,
+                   "seen_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat()}
         items, go_on = self.screen(st, response, page)
         yield from items
         if not go_on or not page.body:
