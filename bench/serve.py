@@ -1,0 +1,194 @@
+"""Serving benchmark: a synthetic archive of N reports (default 100,000), prepared, served by `nianbao serve`;
+p50/p95 latency of every canned query, a facet page, table search (?_search=) and the ranked search query.
+
+    .venv/bin/python bench/serve.py [--reports 100000] [--requests 20] [--text-chars 800] [--dir /tmp/x]
+
+Realistic shape: every report has the 200 cells of the 2021 template (T2 10, T3 175, T4 15), checks, and
+section text sampled from the seed reports' sentences (--text-chars per report; real reports have 3–10k
+characters, so the index is smaller than a real archive of the same size). Years 2008–2025, regions drawn from
+the 2,849 county-level divisions, 1 government + some department reports each. Requests go to 127.0.0.1 only
+and are bounded in number.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import sqlite3
+import statistics
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+import sqlite_utils  # noqa: E402
+
+from extract import regions  # noqa: E402
+from nianbao.archive import ensure_schema  # noqa: E402
+from nianbao.serve.views import APPLICATION_COLS, APPLICATION_ROWS  # noqa: E402
+
+T2_CELLS = [("regulations", c) for c in ("issued", "repealed", "in_force")] + \
+           [("normative_docs", c) for c in ("issued", "repealed", "in_force")] + \
+           [("admin_licensing", "decisions"), ("admin_penalty", "decisions"), ("admin_coercion", "decisions"),
+            ("admin_fees", "fee_amount")]
+T3_ROWS = [k for k, _ in APPLICATION_ROWS if k != "other_handling"]
+T4_CELLS = [(r, c) for r in ("admin_review", "litigation_direct", "litigation_after_review")
+            for c in ("upheld", "corrected", "other_result", "pending", "total")]
+SECTION_KEYS = ["overview", "active_disclosure", "applications", "review_litigation", "problems", "other_matters"]
+
+
+def sentences() -> list[str]:
+    shared = ROOT.parent / "shared" / "seeds"
+    text = "".join(p.read_text(encoding="utf-8", errors="replace") for p in sorted(shared.glob("*.txt"))) \
+        if shared.is_dir() else ""
+    found = [s.strip() + "。" for s in re.split(r"[。\n]", text) if 8 <= len(s.strip()) <= 120
+             and re.search(r"[\u4e00-\u9fff]{4}", s)]
+    return found or ["本年度共收到政府信息公开申请件，均按时答复。", "因政府信息公开被申请行政复议和提起行政诉讼。",
+                     "持续深化政务公开，加强政府网站建设。", "存在的主要问题是公开内容不够全面。"]
+
+
+def build(db_path: Path, n_reports: int, text_chars: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    counties = regions.counties()
+    pool = sentences()
+    conn = sqlite3.connect(str(db_path), isolation_level=None)
+    conn.execute("PRAGMA journal_mode=OFF")
+    conn.execute("PRAGMA synchronous=OFF")
+    ensure_schema(sqlite_utils.Database(conn))
+    conn.execute("BEGIN")
+    cells, checks, sections, reports, docs = [], [], [], [], []
+    kinds = ["government"] * 6 + ["department"] * 3 + ["office"]
+
+    def flush():
+        for table, rows in (("documents", docs), ("reports", reports), ("sections", sections),
+                            ("cells", cells), ("checks", checks)):
+            if rows:
+                conn.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
+                rows.clear()
+
+    for i in range(n_reports):
+        d = counties[i % len(counties)]
+        year = 2008 + (i // len(counties)) % 18
+        kind = kinds[rng.randrange(len(kinds))]
+        rid = f"{i:016x}"
+        agency = d.name + ("人民政府" if kind == "government" else "财政局" if kind == "department" else "政府办公室")
+        published = f"{year + 1}-{rng.choice(['01', '02', '03', '03', '03', '04', '06'])}-{rng.randint(1, 28):02d}"
+        docs.append((i + 1, f"{i:064x}", f"http://127.0.0.1/{d.code}/{year}/{i}.html", None, None, "text/html",
+                     None, None, 20000, 200, None, None, None, None, "2025-01-01", "page", d.code, None))
+        new = rng.randint(0, 400)
+        failed = 1 if rng.random() < 0.08 else 0
+        reports.append((rid, i + 1, "bench", f"http://127.0.0.1/{d.code}/{year}/{i}.html",
+                        f"{agency}{year}年政府信息公开工作年度报告", year, d.code, d.name, d.province, d.prefecture,
+                        "title", agency, kind, "gb2021", "html", "hans", published, f"{year}-01-01",
+                        f"{year}-12-31", "ok", 200, failed, 0, "2025-01-01", "bench"))
+        body = []
+        while sum(map(len, body)) < text_chars:
+            body.append(pool[rng.randrange(len(pool))])
+        chunk = max(1, len(body) // len(SECTION_KEYS))
+        for s, key in enumerate(SECTION_KEYS):
+            sections.append((rid, s, key, "一二三四五六"[s], key, "".join(body[s * chunk:(s + 1) * chunk])))
+        for row, col in T2_CELLS:
+            v = rng.randint(0, 50)
+            cells.append((rid, "active_disclosure", row, col, float(v), str(v), "num", "件", i + 1,
+                          0, None, None, None, None, None, None))
+        for row in T3_ROWS:
+            base = new if row == "new_received" else rng.randint(0, max(1, new // 5))
+            for col in APPLICATION_COLS:
+                v = base if col == "total" else rng.randint(0, max(1, base // 3))
+                cells.append((rid, "applications", row, col, float(v), str(v), "num", "件", i + 1,
+                              1, None, None, None, None, None, None))
+        for row, col in T4_CELLS:
+            v = rng.randint(0, 5)
+            cells.append((rid, "review_litigation", row, col, float(v), str(v), "num", "件", i + 1,
+                          2, None, None, None, None, None, None))
+        for rule in ("R1", "R2", "R3", "R4", "R5", "R6"):
+            status = "fail" if failed and rule == "R3" else "pass"
+            checks.append((None, rid, rule, "applications", None, "total", status, status, status,
+                           1.0, 1.0, 1.0, 1.0, ""))
+        if len(cells) > 200_000:
+            flush()
+        if (i + 1) % 10000 == 0:
+            print(f"  {i + 1} reports written", file=sys.stderr)
+    flush()
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def measure(base: str, path: str, params: dict, n: int) -> tuple[float, float, int]:
+    url = base + path + ("?" + urllib.parse.urlencode(params) if params else "")
+    times, status = [], 0
+    for _ in range(n):
+        t = time.perf_counter()
+        try:
+            with urllib.request.urlopen(url, timeout=60) as resp:
+                resp.read()
+                status = resp.status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    return statistics.median(times), times[max(0, int(round(0.95 * len(times))) - 1)], status
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--reports", type=int, default=100_000)
+    ap.add_argument("--requests", type=int, default=20, help="requests per endpoint (after 1 warm-up)")
+    ap.add_argument("--text-chars", type=int, default=800)
+    ap.add_argument("--dir", default="/tmp/nianbao-bench-serve")
+    ap.add_argument("--reuse", action="store_true",
+                    help="reuse the synthetic archive in --dir (prepared again only if stale)")
+    args = ap.parse_args()
+
+    from nianbao.serve.prepare import is_stale, prepare
+    from test_serve_fixture import Server
+
+    work = Path(args.dir)
+    work.mkdir(parents=True, exist_ok=True)
+    db = work / "archive.db"
+    if not (args.reuse and db.exists()):
+        db.unlink(missing_ok=True)
+        t = time.perf_counter()
+        build(db, args.reports, args.text_chars)
+        print(f"built {args.reports} reports in {time.perf_counter() - t:.0f} s")
+    if is_stale(db):
+        t = time.perf_counter()
+        counts = prepare(db)
+        print(f"prepared in {time.perf_counter() - t:.0f} s: {counts}; size {db.stat().st_size / 2**20:.0f} MiB")
+    server = Server(db)
+    try:
+        year = {"year": 2022}
+        endpoints = [
+            ("canned requests_per_county", "/archive/requests_per_county.json", year),
+            ("canned refusals_by_province", "/archive/refusals_by_province.json", year),
+            ("canned refusal_reasons", "/archive/refusal_reasons.json", {"province": "甘肃省"}),
+            ("canned reports_failing_checks", "/archive/reports_failing_checks.json", {}),
+            ("canned counties_without_report", "/archive/counties_without_report.json", year),
+            ("canned late_reports", "/archive/late_reports.json", {}),
+            ("canned coverage_map", "/archive/coverage_map.json", year),
+            ("canned search 复议 (common)", "/archive/search.json", {"q": "复议"}),
+            ("canned search 信息处理费 (rarer)", "/archive/search.json", {"q": "信息处理费"}),
+            ("facet page report_summary", "/archive/report_summary.json", {"_facet": "province"}),
+            ("facet page coverage year+status", "/archive/coverage.json", {"year": 2022, "_facet": "status"}),
+            ("table search ?_search=复议", "/archive/report_summary.json", {"_search": "复议"}),
+            ("table search ?_search=行政诉讼", "/archive/report_summary.json", {"_search": "行政诉讼"}),
+            ("row page report", "/archive/reports/0000000000000007.json", {}),
+            ("check_failures view", "/archive/check_failures.json", {"province": "甘肃省"}),
+        ]
+        print(f"\n{'endpoint':45} {'p50 ms':>8} {'p95 ms':>8}  status   ({args.requests} requests each)")
+        for name, path, params in endpoints:
+            measure(server.base, path, params, 1)
+            p50, p95, status = measure(server.base, path, params, args.requests)
+            print(f"{name:45} {p50:8.1f} {p95:8.1f}  {status}")
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from nianbao.serve.commands import main
+
+sys.exit(main())

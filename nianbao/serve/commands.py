@@ -1,0 +1,50 @@
+"""`nianbao serve`: the archive in Datasette (see docs/api.md)."""
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "serve", help="serve the archive read-only in Datasette (prepares it first if needed)",
+        description="Serve archive.db with Datasette 0.65 (immutable, read-only). The database is prepared "
+                    "(browse tables, coverage ledger, Chinese full-text index) when it never was, or with "
+                    "--prepare. --publish-from copies a working database into --db atomically first.")
+    p.add_argument("--db", default="archive.db", help="database to serve (default: archive.db)")
+    p.add_argument("--port", type=int, default=8001)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--prepare", action="store_true", help="rebuild the browse tables and search index first")
+    p.add_argument("--prepare-only", action="store_true", help="prepare (or publish) and exit without serving")
+    p.add_argument("--publish-from", metavar="WORKING_DB",
+                   help="snapshot this working (crawl) database into --db atomically, prepared, before serving")
+    p.add_argument("--offline-map", action="store_true",
+                   help="use blank local map tiles instead of OpenStreetMap (machines without internet)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from nianbao.serve.prepare import prepare
+    from nianbao.serve.publish import publish
+    from nianbao.serve.server import serve
+
+    db = Path(args.db)
+    if args.publish_from:
+        counts = publish(args.publish_from, db)
+        print(f"published {args.publish_from} -> {db}: {counts}")
+    elif args.prepare_only or args.prepare:
+        counts = prepare(db)
+        print(f"prepared {db}: {counts}")
+    if args.prepare_only:
+        return 0
+    serve(db, host=args.host, port=args.port, offline_map=args.offline_map)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry (python -m nianbao.serve) until the lead wires `register` into nianbao.cli."""
+    parser = argparse.ArgumentParser(prog="nianbao")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)

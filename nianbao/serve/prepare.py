@@ -1,0 +1,130 @@
+"""prepare(db_path): make an archive database ready to serve. Run after extraction, before serving; idempotent.
+
+Adds (or rebuilds) regions, application_rows, report_summary, applications_wide, active_disclosure_wide,
+coverage, the report_fts full-text index and the views, all in one transaction; then leaves the file in
+rollback-journal mode (an immutable reader ignores a -wal file) and writes the Datasette inspect file
+(<db>.inspect.json: row counts, so an immutable server never counts rows at startup).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import uuid
+from datetime import date
+from pathlib import Path
+
+import sqlite_utils
+
+from nianbao.archive import ensure_schema, now_iso
+from nianbao.feeds import prepare_feeds
+from nianbao.serve import coverage, fts, views
+
+PREPARED_KEY = "serve_prepared_id"
+SOURCE_STATE_KEY = "serve_source_state"  # reports count | last extracted_at, at prepare time
+
+
+def source_state(conn: sqlite3.Connection) -> str:
+    n, last = conn.execute("SELECT count(*), max(extracted_at) FROM reports").fetchone()
+    return f"{n}|{last}"
+
+
+def inspect_path(db_path: str | Path) -> Path:
+    db_path = Path(db_path)
+    return db_path.with_name(db_path.name + ".inspect.json")
+
+
+def prepare(db_path: str | Path, *, db_name: str | None = None, today: date | None = None) -> dict:
+    """Returns counts of what was built. db_name: the name Datasette will serve it under (default: file stem)."""
+    db_path = Path(db_path)
+    db_name = db_name or db_path.stem
+    conn = sqlite3.connect(str(db_path), isolation_level=None, timeout=60)
+    try:
+        fts.register_functions(conn)
+        ensure_schema(sqlite_utils.Database(conn))  # an empty archive still gets every table and view
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            counts = {"regions": views.build_regions(conn)}
+            views.build_cell_labels(conn)
+            counts["report_summary"] = views.build_report_summary(conn)
+            views.build_pivots(conn)
+            views.build_views(conn, db_name)
+            prepare_feeds(conn)  # version tables, feed_* views, portal_health (nianbao/feeds.py)
+            counts["coverage"] = coverage.build_coverage(conn, today=today)
+            counts["report_fts"] = fts.build_report_fts(conn)
+            prepared_id = uuid.uuid4().hex
+            conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                             [(PREPARED_KEY, prepared_id), ("serve_prepared_at", now_iso()),
+                              (SOURCE_STATE_KEY, source_state(conn))])
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("ANALYZE")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        conn.close()
+    write_inspect(db_path, db_name)
+    return counts
+
+
+def prepared_id(db_path: str | Path) -> str | None:
+    conn = sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", [PREPARED_KEY]).fetchone()
+        return row[0] if row else None
+    except sqlite3.OperationalError:  # no meta table: not an archive, or never prepared
+        return None
+    finally:
+        conn.close()
+
+
+def is_stale(db_path: str | Path) -> bool:
+    """True when never prepared, or reports were extracted since the last prepare."""
+    conn = sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", [SOURCE_STATE_KEY]).fetchone()
+        return row is None or row[0] != source_state(conn)
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        conn.close()
+
+
+def write_inspect(db_path: str | Path, db_name: str | None = None) -> Path:
+    """What `datasette inspect` writes, plus our prepare id so a stale file is detected."""
+    db_path = Path(db_path)
+    db_name = db_name or db_path.stem
+    digest = hashlib.sha256()
+    with open(db_path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    conn = sqlite3.connect(f"file:{db_path.resolve()}?mode=ro", uri=True)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        counts = {t: conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0] for t in tables}
+        pid = conn.execute("SELECT value FROM meta WHERE key = ?", [PREPARED_KEY]).fetchone()
+    finally:
+        conn.close()
+    data = {db_name: {"hash": digest.hexdigest(), "size": db_path.stat().st_size, "file": db_path.name,
+                      "tables": {t: {"count": n} for t, n in counts.items()},
+                      PREPARED_KEY: pid[0] if pid else None}}
+    out = inspect_path(db_path)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(out)
+    return out
+
+
+def inspect_is_current(db_path: str | Path, db_name: str | None = None) -> bool:
+    db_path = Path(db_path)
+    path = inspect_path(db_path)
+    if not path.exists():
+        return False
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))[db_name or db_path.stem]
+    except (ValueError, KeyError):
+        return False
+    return (entry.get(PREPARED_KEY) is not None and entry.get(PREPARED_KEY) == prepared_id(db_path)
+            and entry.get("size") == db_path.stat().st_size)

@@ -1,0 +1,131 @@
+"""prepare() is idempotent and tolerates optional crawler tables; publish() swaps in a consistent snapshot
+atomically (real SQLite files; a reader keeps the file it opened)."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_serve_fixture import hand_made  # noqa: E402
+
+from nianbao.archive import Archive  # noqa: E402
+from nianbao.serve import metadata, prepare, publish  # noqa: E402
+from nianbao.serve.prepare import inspect_is_current, inspect_path  # noqa: E402
+from nianbao.serve.server import table_columns  # noqa: E402
+
+
+def make_working(path: Path, n: int = 3) -> Archive:
+    archive = Archive(path)  # WAL mode: recent writes sit in archive.db-wal until a checkpoint
+    for name, result in hand_made()[:n]:
+        archive.write_extraction(result, archive.add_document(name.encode(), path=name))
+    return archive
+
+
+def count(db: Path, sql: str = "SELECT count(*) FROM report_summary") -> int:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_prepare_is_idempotent(tmp_path):
+    db = tmp_path / "archive.db"
+    make_working(db).close()
+    first = prepare(db)
+    second = prepare(db)
+    assert first == second and first["report_summary"] == 3
+    assert count(db, "SELECT count(*) FROM applications_wide WHERE row_key = 'new_received'") == 3
+    assert inspect_is_current(db)
+
+
+def test_prepare_on_an_empty_archive_and_with_crawler_tables(tmp_path):
+    db = tmp_path / "empty.db"
+    counts = prepare(db)  # no archive tables yet: created empty, every view still defined
+    assert counts["report_summary"] == 0 and counts["coverage"] > 2849
+    for view in ("check_failures", "carryover_chain", "t2_stock", "applications_long", "report_lateness"):
+        assert count(db, f"SELECT count(*) FROM {view}") == 0
+    assert "portal_url" not in {r[1] for r in sqlite3.connect(db).execute("PRAGMA table_info(coverage)")}
+
+
+def test_coverage_shows_the_crawlers_portal_state_when_its_tables_exist(tmp_path):
+    store = pytest.importorskip("crawler.store")
+    import sqlite_utils
+
+    db = tmp_path / "archive.db"
+    make_working(db, n=1).close()
+    sdb = sqlite_utils.Database(db)
+    for name, spec in store.CRAWL_TABLES.items():
+        sdb[name].create(spec["columns"], pk=spec["pk"])
+    sdb["portals"].insert({"adcode": "620102", "name": "城关区", "url": "http://127.0.0.1/chengguan/"})
+    sdb["portal_status"].insert_all([{"run_id": 1, "adcode": "620102", "status": "unreachable"},
+                                     {"run_id": 2, "adcode": "620102", "status": "ok"}])
+    sdb["report_items"].insert_all([{"adcode": "620102", "url": f"http://127.0.0.1/r{i}", "year": 2021}
+                                    for i in range(3)])
+    sdb.conn.close()
+    prepare(db)
+    conn = sqlite3.connect(db)
+    row = conn.execute("SELECT portal_url, portal_status, items_listed FROM coverage "
+                       "WHERE region_code = '620102' AND year = 2021").fetchone()
+    conn.close()
+    assert row == ("http://127.0.0.1/chengguan/", "ok", 3)
+    meta = metadata.build_metadata("archive", table_columns(db))["databases"]["archive"]["tables"]
+    for name in store.CRAWL_TABLES:
+        for col in store.CRAWL_TABLES[name]["columns"]:
+            assert meta[name]["columns"][col] != col.replace("_", " "), f"{name}.{col} undescribed"
+    assert meta["coverage"]["columns"]["portal_status"].startswith("Portal status")
+
+
+def test_publish_swaps_in_a_consistent_snapshot(tmp_path):
+    working, served = tmp_path / "work" / "archive.db", tmp_path / "served" / "archive.db"
+    archive = make_working(working, n=2)
+    try:
+        publish(working, served)
+        assert count(served) == 2
+        conn = sqlite3.connect(served)
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"   # an immutable reader sees it all
+        conn.close()
+        assert json.loads(inspect_path(served).read_text())["archive"]["tables"]["report_summary"]["count"] == 2
+
+        reader = sqlite3.connect(f"file:{served}?mode=ro", uri=True)
+        assert reader.execute("SELECT count(*) FROM report_summary").fetchone()[0] == 2
+        name, result = hand_made()[2]
+        archive.write_extraction(result, archive.add_document(name.encode(), path=name))
+        publish(working, served)
+        assert count(served) == 3
+        # The reader opened before the swap still sees its whole, old snapshot.
+        assert reader.execute("SELECT count(*) FROM report_summary").fetchone()[0] == 2
+        reader.close()
+        assert sorted(p.name for p in served.parent.iterdir()) == ["archive.db", "archive.db.inspect.json"]
+        assert inspect_is_current(served)
+    finally:
+        archive.close()
+
+
+def test_publish_refuses_bad_input(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        publish(tmp_path / "missing.db", tmp_path / "served.db")
+    db = tmp_path / "a.db"
+    make_working(db, n=1).close()
+    with pytest.raises(ValueError):
+        publish(db, db)
+
+
+def test_new_extractions_make_the_prepared_database_stale(tmp_path):
+    from nianbao.serve.prepare import is_stale
+
+    db = tmp_path / "archive.db"
+    archive = make_working(db, n=2)
+    archive.close()
+    assert is_stale(db)
+    prepare(db)
+    assert not is_stale(db)
+    archive = Archive(db)
+    name, result = hand_made()[2]
+    archive.write_extraction(result, archive.add_document(name.encode(), path=name))
+    archive.close()
+    assert is_stale(db)
