@@ -5,8 +5,10 @@ A page is OCR'd once. Tables are rebuilt from the ruling lines seen in the image
 line positions give the grid, and two neighbouring grid positions are one (merged) cell unless a line
 separates them — the same rule as for PDF vector lines (grid.cells_from_separators). Each recognised text
 box goes to the cell holding its centre; a box that straddles a column line (digits of adjacent cells read
-as one) is re-read cell by cell. Every cell keeps the lowest confidence of its boxes; a cell under
-LOW_CONFIDENCE, or an "empty" cell with ink in it, is counted in meta["low_confidence_cells"].
+as one) is re-read cell by cell. Every cell keeps the lowest confidence of its boxes (a low-scoring box is read
+a second time to tell doubt about the value from doubt between look-alikes such as "0"/"O", see
+`_second_reads`); a cell under LOW_CONFIDENCE, or an "empty" cell with ink in it, is counted in
+meta["low_confidence_cells"].
 Used for image files and, from pdf.py, for PDF pages without a text layer.
 """
 from __future__ import annotations
@@ -22,12 +24,15 @@ from extract.formats.grid import (DocumentBuilder, GridCell, ProseItem, TableIte
 from extract.model import ExtractError, ParsedDocument
 
 LOW_CONFIDENCE = 0.8
+# One ONNX thread per OCR: documents are parallel at the process level. On the shared 2-core machine the default
+# thread pool spins against other work: a T3 page took 7 s wall / 7.4 s CPU with it, 4.2-5 s / 3.6-3.9 s with one.
+OCR_THREADS = 1
 
 
 @lru_cache(maxsize=1)
 def engine():
     from rapidocr_onnxruntime import RapidOCR
-    return RapidOCR()
+    return RapidOCR(intra_op_num_threads=OCR_THREADS, inter_op_num_threads=OCR_THREADS)
 
 
 def parse(data: bytes, hints: dict) -> ParsedDocument:
@@ -103,6 +108,7 @@ def ocr_page(gray: np.ndarray, number: int, scale: float):
                 break
         else:
             prose_boxes.append(box)
+    _second_reads(gray, [(c, b) for cells in tables for c in cells for b in c.extra.get("boxes", [])])
     stats = {"cells": 0, "low_confidence_cells": 0}
     items: list = []
     for cells in tables:
@@ -136,6 +142,92 @@ def _recognise(gray: np.ndarray) -> list[dict]:
         xs, ys = [p[0] for p in points], [p[1] for p in points]
         out.append({"bbox": (min(xs), min(ys), max(xs), max(ys)), "text": text, "score": float(score)})
     return out
+
+
+# ------------------------------------------------------------------------------------- confidence of a cell
+# The recogniser's score of a box is the mean, over the characters read, of the winning class's probability.
+# For a lone digit that is often 0.6-0.8 although the digit is right: the rest of the probability goes to
+# "O" and "o", which are the same shape. A Latin letter is not a possible reading of a cell in these tables,
+# so that doubt says nothing about the value. A low-scoring box in a table is therefore read a second time,
+# from its own crop (padded, inside the cell's ruling lines), and its confidence becomes the lowest, over its
+# characters, of the winner's probability among the possible readings (everything but Latin letters; a
+# competing digit, a dash, "一" or the CTC blank — a dropped character — all still count against it). Only
+# when both reads give the same text; otherwise the first score stays. A confident misreading that both reads
+# share is beyond any OCR score: the table checks (row and column sums) are what catches it.
+
+SECOND_READ_BATCH = 16  # crops per recogniser run (they are small: a batch costs about what one crop does)
+
+
+def _second_reads(gray: np.ndarray, cell_boxes: list) -> None:
+    """Re-score the low-scoring boxes of table cells (in place): when the second read gives the same text, the
+    box's score becomes that read's value confidence (the first is kept as "first_score")."""
+    todo = []
+    for cell, box in cell_boxes:
+        if box["score"] >= LOW_CONFIDENCE or not box["text"] or _impossible_chars() & set(box["text"]):
+            continue
+        crop = _crop(gray, cell.bbox, box["bbox"])
+        if crop is not None:
+            todo.append((box, crop))
+    for (box, _), (text, confidences) in zip(todo, read_crops([crop for _, crop in todo])):
+        if text == box["text"] and confidences:
+            box["first_score"], box["score"] = box["score"], round(min(confidences), 3)
+
+
+def _crop(gray: np.ndarray, cell_bbox, box_bbox, pad: int = 4):
+    x0 = max(cell_bbox[0] + 3, box_bbox[0] - pad)
+    top = max(cell_bbox[1] + 3, box_bbox[1] - pad)
+    x1 = min(cell_bbox[2] - 3, box_bbox[2] + pad)
+    bottom = min(cell_bbox[3] - 3, box_bbox[3] + pad)
+    if x1 - x0 < 4 or bottom - top < 4:
+        return None
+    return gray[int(top):int(bottom), int(x0):int(x1)]
+
+
+def read_crops(crops: list[np.ndarray]) -> list[tuple[str, list[float]]]:
+    """Recognise text-line images: per crop (text, per character the winner's probability among the possible
+    readings). Batched like RapidOCR's recogniser (sorted by width, padded to the widest of the batch)."""
+    rec = engine().text_rec
+    _, height, width = rec.rec_image_shape
+    ratios = [crop.shape[1] / crop.shape[0] for crop in crops]
+    order = sorted(range(len(crops)), key=lambda i: ratios[i])
+    out: list = [None] * len(crops)
+    for start in range(0, len(order), SECOND_READ_BATCH):
+        batch = order[start:start + SECOND_READ_BATCH]
+        widest = max([width / height] + [ratios[i] for i in batch])
+        norm = np.stack([rec.resize_norm_img(np.stack([crops[i]] * 3, axis=-1), widest) for i in batch])
+        probs = rec.session(norm.astype(np.float32))[0]  # (crops, time steps, classes), softmax
+        for i, p in zip(batch, probs):
+            out[i] = decode_ctc(p, rec.postprocess_op.character)
+    return out
+
+
+def decode_ctc(probs: np.ndarray, alphabet: list[str]) -> tuple[str, list[float]]:
+    """Greedy CTC decoding (class 0 = blank; a repeated class is one character), as RapidOCR does it, plus a
+    confidence per character: its probability over the probability of everything possible in a table cell."""
+    impossible = _impossible_indices(tuple(alphabet))
+    best = probs.argmax(axis=1)
+    text, confidences = [], []
+    prev = 0
+    for t, k in enumerate(best):
+        if k != 0 and k != prev:
+            text.append(alphabet[k])
+            possible = 1.0 - float(probs[t, impossible].sum())
+            confidences.append(float(probs[t, k]) / max(possible, 1e-9))
+        prev = k
+    return "".join(text), confidences
+
+
+@lru_cache(maxsize=1)
+def _impossible_chars() -> frozenset[str]:
+    latin = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    fullwidth = "".join(chr(ord(ch) - 0x21 + 0xFF21) if ch.isupper() else chr(ord(ch) - 0x61 + 0xFF41) for ch in latin)
+    return frozenset(latin + fullwidth)
+
+
+@lru_cache(maxsize=4)
+def _impossible_indices(alphabet: tuple[str, ...]) -> np.ndarray:
+    impossible = _impossible_chars()
+    return np.array([i for i, ch in enumerate(alphabet) if ch in impossible], dtype=int)
 
 
 def _reread(gray: np.ndarray, cell_bbox, box_bbox) -> list[dict]:

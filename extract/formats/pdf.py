@@ -1,27 +1,30 @@
 """PDF → ParsedDocument.
 
-Text-layer pages: pdfplumber finds the ruled tables (its cells are the rectangles formed by the ruling lines,
-so a merged cell is one rectangle), each character goes to the cell holding its centre, everything outside the
+Text-layer pages: the characters and the ruling lines of a page are read with pypdfium2
+(extract.formats.pdfium_layer; pdfplumber only for rotated pages, pages pdfium cannot read, or when asked
+with hints["pdf_reader"] = "pdfplumber"). Tables are the groups of crossing ruling lines; each table's grid
+is rebuilt from its lines (grid.cells_from_separators: neighbouring grid positions are one merged cell unless
+a visible line separates them), each character goes to the cell holding its centre, everything outside the
 tables becomes prose lines. Pages without a text layer go to OCR (extract.formats.image). Tables broken by a
-page break are joined by grid.DocumentBuilder. Library choice (pdfplumber over pypdfium2 for the text layer)
-is measured in docs/formats.md.
+page break are joined by grid.DocumentBuilder. Library choice and speed are measured in docs/formats.md.
 """
 from __future__ import annotations
 
 import io
 import logging
 
-from extract.formats import limits
-from extract.formats.grid import (normalise_document, DocumentBuilder, GridCell, ProseItem, TableItem, clean_text, join_text,
+from extract.formats import limits, pdfium_layer
+from extract.formats.grid import (normalise_document, DocumentBuilder, ProseItem, TableItem, clean_text, join_text,
                                   cells_from_separators, cluster, locate, owner_map)
 from extract.model import ExtractError, ParsedDocument
 
 # pdfminer logs a warning for every odd object in real-world PDFs; they are not ours to act on.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
-MIN_CHARS_FOR_TEXT_LAYER = 10
+MIN_CHARS_FOR_TEXT_LAYER = 10  # fewer characters than this on a page → scanned page, OCR it
 EDGE_TOL = 3.0  # points: ruling lines closer than this are one line
-TABLE_SETTINGS = {"snap_tolerance": 3, "join_tolerance": 3, "intersection_tolerance": 3}  # fewer characters than this on a page with an image → scanned page
+MIN_EDGE = 3.0  # points: shorter edges (the ends of a thin border rectangle) do not join lines into tables
+READERS = ("pypdfium2", "pdfplumber")
 
 
 def open_checked(data: bytes):
@@ -53,70 +56,138 @@ def open_checked(data: bytes):
 
 
 def parse(data: bytes, hints: dict) -> ParsedDocument:
-    import pdfplumber
-
     deadline = limits.Deadline()
     pdfium_doc = open_checked(data)
     n_pages = len(pdfium_doc)
     builder = DocumentBuilder()
+    layer = _TextLayer(data, pdfium_doc, prefer=hints.get("pdf_reader", "pypdfium2"))
     ocr_pages: list[int] = []
     ocr_cells = low_conf = 0
-    warnings: list[str] = []
     try:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            for number, page in enumerate(pdf.pages, 1):
-                deadline.check(f"page {number}")
-                try:
-                    page = page.dedupe_chars()  # fake bold: the same glyph printed twice
-                    chars = [c for c in page.chars if c.get("upright", True) or len(page.chars) < 50]
-                except Exception as exc:  # one broken page must not lose the rest
-                    warnings.append(f"page {number}: text layer unreadable ({exc}); trying OCR")
-                    chars = []
-                if len([c for c in chars if c["text"].strip()]) < MIN_CHARS_FOR_TEXT_LAYER:
-                    if len(ocr_pages) >= limits.MAX_OCR_PAGES:
-                        raise ExtractError("too_large", f"more than {limits.MAX_OCR_PAGES} pages need OCR")
-                    from extract.formats import image
-                    items, stats = image.ocr_pdf_page(pdfium_doc, number, deadline)
-                    ocr_pages.append(number)
-                    ocr_cells += stats["cells"]
-                    low_conf += stats["low_confidence_cells"]
-                else:
-                    items = page_items(page, chars, number)
-                builder.add_page(number, items)
+        for number in range(1, n_pages + 1):
+            deadline.check(f"page {number}")
+            chars, edges = layer.read(number)
+            if not has_text_layer(chars):
+                if len(ocr_pages) >= limits.MAX_OCR_PAGES:
+                    raise ExtractError("too_large", f"more than {limits.MAX_OCR_PAGES} pages need OCR")
+                from extract.formats import image
+                items, stats = image.ocr_pdf_page(pdfium_doc, number, deadline)
+                ocr_pages.append(number)
+                ocr_cells += stats["cells"]
+                low_conf += stats["low_confidence_cells"]
+            else:
+                items = page_items(chars, edges, number)
+            builder.add_page(number, items)
     except ExtractError:
         raise
-    except Exception as exc:  # pdfminer raises many kinds for broken files
+    except Exception as exc:  # pdfium / pdfminer raise many kinds for broken files
         name = type(exc).__name__
         kind = "encrypted" if "Password" in name or "Encrypt" in name else "corrupt"
         raise ExtractError(kind, f"the PDF cannot be read: {name}: {exc}") from exc
     finally:
+        layer.close()
         pdfium_doc.close()
     meta = {"pages": n_pages, "tables": len(builder.tables), "continued_tables": builder.continued_tables,
-            "page_numbers_dropped": builder.page_numbers_dropped, "text_layer": "pdfplumber"}
+            "page_numbers_dropped": builder.page_numbers_dropped,
+            "text_layer": "+".join(r for r in READERS if r in layer.used) or None}
     if ocr_pages:
         meta.update({"ocr": True, "ocr_pages": ocr_pages, "ocr_cells": ocr_cells, "low_confidence_cells": low_conf})
-    return normalise_document(ParsedDocument(builder.lines(), "pdf", meta, warnings))
+    return normalise_document(ParsedDocument(builder.lines(), "pdf", meta, layer.warnings))
 
 
-def page_items(page, chars: list[dict], number: int) -> list:
+class _TextLayer:
+    """Characters and ruling edges of each page: pypdfium2 first, pdfplumber (opened only if needed) for
+    rotated pages and pages pdfium fails on. One broken page loses only that page's text layer (→ OCR)."""
+
+    def __init__(self, data: bytes, pdfium_doc, prefer: str = "pypdfium2"):
+        if prefer not in READERS:
+            raise ValueError(f"pdf_reader must be one of {READERS}, not {prefer!r}")
+        self.data, self.pdfium_doc, self.prefer = data, pdfium_doc, prefer
+        self.used: set[str] = set()
+        self.warnings: list[str] = []
+        self._plumber = None
+
+    def read(self, number: int) -> tuple[list[dict], list[dict]]:
+        """(upright characters, edges) of page `number`; ([], []) if neither library can read a text layer."""
+        if self.prefer == "pypdfium2":
+            try:
+                page = self.pdfium_doc[number - 1]
+                try:
+                    chars, edges = pdfium_layer.read_page(page)
+                finally:
+                    page.close()
+                if has_text_layer(_upright(chars)):
+                    self.used.add("pypdfium2")
+                    return _upright(chars), edges
+                # no text for pdfium: before the page goes to OCR (seconds), let pdfminer try (milliseconds)
+            except pdfium_layer.RotatedPage:
+                pass
+            except Exception as exc:  # noqa: BLE001 — try the other library before giving the page to OCR
+                self.warnings.append(f"page {number}: pypdfium2 could not read the text layer ({exc}); "
+                                     "trying pdfplumber")
+        try:
+            chars, edges = self._plumber_page(number)
+        except Exception as exc:  # noqa: BLE001 — one broken page must not lose the rest
+            self.warnings.append(f"page {number}: text layer unreadable ({exc}); trying OCR")
+            return [], []
+        if has_text_layer(_upright(chars)):
+            self.used.add("pdfplumber")
+        return _upright(chars), edges
+
+    def _plumber_page(self, number: int):
+        if self._plumber is None:
+            import pdfplumber
+            self._plumber = pdfplumber.open(io.BytesIO(self.data))
+        page = self._plumber.pages[number - 1].dedupe_chars()  # fake bold: the same glyph printed twice
+        chars = [{**c, "upright": c.get("upright", True)} for c in page.chars]
+        edges = [e for e in page.filter(_visible).edges if e["orientation"] in ("h", "v")]
+        return chars, edges
+
+    def close(self) -> None:
+        if self._plumber is not None:
+            self._plumber.close()
+
+
+def _upright(chars: list[dict]) -> list[dict]:
+    """Rotated characters (a stamp, a watermark) are not the page's text, unless they are all there is."""
+    return [c for c in chars if c["upright"] or len(chars) < 50]
+
+
+def has_text_layer(chars: list[dict]) -> bool:
+    return sum(1 for c in chars if c["text"].strip()) >= MIN_CHARS_FOR_TEXT_LAYER
+
+
+def _visible(obj: dict) -> bool:
+    """pdfplumber objects: drop white background boxes (pdfium_layer.visible_rect says which)."""
+    if obj.get("object_type") != "rect":
+        return True
+    color = obj.get("non_stroking_color")
+    if isinstance(color, (int, float)):  # gray given as a bare number ("1 g")
+        color = (color,)
+    white = isinstance(color, (tuple, list)) and len(color) in (1, 3, 4) and all(
+        isinstance(v, (int, float)) for v in color) and (
+        all(v >= 0.95 for v in color) if len(color) != 4 else all(v <= 0.05 for v in color))
+    rect = (obj["x0"], obj["top"], obj["x1"], obj["bottom"])
+    return pdfium_layer.visible_rect(rect, stroked=bool(obj.get("stroke")), white_fill=white)
+
+
+def page_items(chars: list[dict], edges: list[dict], number: int) -> list:
     """Tables (from ruling lines) and prose lines of one text-layer page."""
     items: list = []
     tables = []
-    visible = page.filter(_visible)
-    vedges = [e for e in visible.edges if e["orientation"] == "v"]
-    hedges = [e for e in visible.edges if e["orientation"] == "h"]
-    for found in visible.find_tables(TABLE_SETTINGS):
-        if len(found.cells) < 2:
-            continue  # a framed paragraph, not a table: its text stays prose
-        # pdfplumber's own cells miss some merged cells (a tall label cell, a cell whose top border is at a
-        # page break); rebuild the cells from its grid edges and the ruling lines that really separate them.
-        xs, ys = _grid_edges(found.bbox, vedges, hedges)
-        if len(xs) < 3:
-            continue  # one column: a boxed paragraph
+    vedges = [e for e in edges if e["orientation"] == "v"]
+    hedges = [e for e in edges if e["orientation"] == "h"]
+    for box in table_boxes(vedges, hedges):
+        # Rebuild the cells from the grid edges and the ruling lines that really separate them.
+        xs, ys = _grid_edges(box, vedges, hedges)
+        if len(xs) < 3 or len(ys) < 2:
+            continue  # one column: a boxed paragraph, its text stays prose
         cells = cells_from_separators(
             xs, ys,
             lambda k, r: _has_line(vedges, "x0", xs[k], (ys[r] + ys[r + 1]) / 2, "top", "bottom"),
             lambda k, c: _has_line(hedges, "top", ys[k], (xs[c] + xs[c + 1]) / 2, "x0", "x1"))
+        if len(cells) < 2:
+            continue  # a framed paragraph, not a table
         tables.append(((xs[0], ys[0], xs[-1], ys[-1]), cells, xs, ys, owner_map(cells), {}))
     rest = []
     for ch in chars:
@@ -143,9 +214,40 @@ def page_items(page, chars: list[dict], number: int) -> list:
     return items
 
 
+def table_boxes(vedges: list[dict], hedges: list[dict]) -> list[tuple[float, float, float, float]]:
+    """Bounding boxes of the tables on a page: groups of horizontal and vertical ruling lines that cross or
+    touch (within EDGE_TOL); a group without both kinds (an underline, a lone rule) is no table."""
+    v = [e for e in vedges if e["bottom"] - e["top"] >= MIN_EDGE]
+    h = [e for e in hedges if e["x1"] - e["x0"] >= MIN_EDGE]
+    parent = list(range(len(v) + len(h)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    t = EDGE_TOL
+    for i, ve in enumerate(v):
+        for j, he in enumerate(h):
+            if he["x0"] - t <= ve["x0"] <= he["x1"] + t and ve["top"] - t <= he["top"] <= ve["bottom"] + t:
+                parent[find(i)] = find(len(v) + j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(parent)):
+        groups.setdefault(find(i), []).append(i)
+    boxes = []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        group = [v[i] if i < len(v) else h[i - len(v)] for i in members]
+        boxes.append((min(e["x0"] for e in group), min(e["top"] for e in group),
+                      max(e["x1"] for e in group), max(e["bottom"] for e in group)))
+    return sorted(boxes, key=lambda b: (b[1], b[0]))
+
+
 def _grid_edges(bbox, vedges: list[dict], hedges: list[dict]) -> tuple[list[float], list[float]]:
     """Column and row edges of the table around `bbox`: all ruling lines inside it. The bbox is first grown
-    along the table's vertical lines, because pdfplumber drops a last row whose bottom corners it misses."""
+    along the table's vertical lines (a last row whose bottom border is missing still belongs to the table)."""
     x0, top, x1, bottom = bbox
     t = EDGE_TOL
     for _ in range(2):
@@ -170,30 +272,20 @@ def _has_line(edges: list[dict], pos_key: str, pos: float, across: float, lo: st
                for e in edges)
 
 
-def _visible(obj: dict) -> bool:
-    """Drop white background boxes (Word shades paragraphs with them); they are not ruling lines."""
-    if obj.get("object_type") != "rect" or obj.get("stroke"):
-        return True
-    thin = min(obj["x1"] - obj["x0"], obj["bottom"] - obj["top"]) < 2.5
-    color = obj.get("non_stroking_color")
-    white = color is not None and isinstance(color, (tuple, list)) and len(color) in (1, 3, 4) and (
-        all(v >= 0.95 for v in color) if len(color) != 4 else all(v <= 0.05 for v in color))
-    return thin or not white
-
-
 def chars_to_lines(chars: list[dict]) -> list[list[dict]]:
     """Group characters into visual lines: sorted by top, a new line when the vertical overlap is lost."""
     lines: list[list[dict]] = []
+    top = bottom = 0.0  # vertical extent of the last line
     for ch in sorted(chars, key=lambda c: (round(c["top"]), c["x0"])):
         if lines:
-            last = lines[-1]
-            top, bottom = min(c["top"] for c in last), max(c["bottom"] for c in last)
             height = max(bottom - top, 1.0)
             overlap = min(bottom, ch["bottom"]) - max(top, ch["top"])
             if overlap > 0.5 * min(height, ch["bottom"] - ch["top"] or 1.0):
-                last.append(ch)
+                lines[-1].append(ch)
+                top, bottom = min(top, ch["top"]), max(bottom, ch["bottom"])
                 continue
         lines.append([ch])
+        top, bottom = ch["top"], ch["bottom"]
     return [sorted(line, key=lambda c: c["x0"]) for line in lines]
 
 
