@@ -43,10 +43,9 @@ T3_LEAF_ROWS = [
     ("carried_out", re.compile(r"结转下年度|下年度继续办理")),
     ("results_total", re.compile(r"^(\(七\)|七、|\(7\))?总计$|^\(七\)")),
 ]
-# Group labels carry no numbers of their own; （六）其他处理 is a data row only in the 2019 trial format.
-T3_GROUPS = re.compile(r"不予公开$|无法提供$|不予处理$|本年度办理结果$")
+# Group labels (（三）不予公开, （四）无法提供 …) match no key: they carry no numbers of their own.
+# （六）其他处理 is a data row only in the 2019 trial format.
 T3_OTHER_HANDLING = re.compile(r"其他处理$")
-T3_ALL_ROWS_2021 = [k for k, _ in T3_LEAF_ROWS if k != "other_handling"]
 T3_ROWS = {
     "gb2021": ["new_received", "carried_in", "granted", "partially_granted", "denied_state_secret",
                "denied_law_prohibited", "denied_safety_stability", "denied_third_party", "denied_internal_affairs",
@@ -84,11 +83,6 @@ def t3_row_key(labels: list[str]) -> str | None:
         if T3_OTHER_HANDLING.search(label):
             return "other_handling"
     return None
-
-
-def is_t3_header_label(label: str) -> bool:
-    return bool(re.search(r"勾稽关系|申请人情况|自然人|法人或其他组织|商业企业|科研机构|社会公益组织|法律服务机构"
-                          r"|^其他(组织)?$|^总计$|^(商业|企业|科研|机构)$", label))
 
 
 # ---- review and litigation (T4) -------------------------------------------------------------------------------
@@ -177,7 +171,7 @@ def map_applications(region: Region, template: str, flags: list[Flag]) -> list[K
     started = False
     out: dict[str, list[KeyedCell]] = {}
     last_key: str | None = None
-    for r_index, row in enumerate(region.rows):
+    for row in region.rows:
         labels = row.label_texts
         key = t3_row_key(labels)
         if not started:
@@ -203,14 +197,13 @@ def map_applications(region: Region, template: str, flags: list[Flag]) -> list[K
                 flags.append(Flag("duplicate_row", f"applications row {key} appears twice; first kept",
                                   {"row": key, "labels": labels}))
             continue
-        out[key] = _t3_values(key, values, region, r_index, flags)
+        out[key] = _t3_values(key, values, region, flags)
         last_key = key
     cells = [c for row_cells in out.values() for c in row_cells]
     return cells
 
 
-def _t3_values(key: str, values: list[SourceCell], region: Region, r_index: int,
-               flags: list[Flag]) -> list[KeyedCell]:
+def _t3_values(key: str, values: list[SourceCell], region: Region, flags: list[Flag]) -> list[KeyedCell]:
     # Leading empties come from label columns (a row label spanning A-C leaves B/C empty): drop them only when
     # the row would otherwise be longer than the 7 printed columns or is a short (malformed) row.
     if len(values) >= 7:

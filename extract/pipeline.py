@@ -16,7 +16,7 @@ from extract.formats import parse
 from extract.keys import T2, T3, T4, expected_rows, map_active_disclosure, map_applications, map_review_litigation
 from extract.metadata import extract_metadata
 from extract.model import ExtractError, ExtractionResult, Flag, ParsedDocument
-from extract.sections import heading_of, split_sections
+from extract.sections import split_sections
 from extract.soft_rules import soft_flags
 from extract.tables import find_regions
 from extract.template import detect_template
@@ -82,15 +82,14 @@ def extract_document(doc: ParsedDocument, source: str, hints: dict | None = None
                                  f"{doc.meta['replacements']} characters could not be decoded",
                                  {"count": doc.meta["replacements"], "charset": doc.meta.get("charset")}))
 
-    sections, line_sections = split_sections(doc)
+    sections, headings = split_sections(doc)
     result.sections = sections
     squashed = squash("".join("".join(l.texts) for l in doc.lines))
     template, evidence = detect_template(squashed)
     result.template = template
 
-    headings = {i for i, l in enumerate(doc.lines) if heading_of(l)}
     cells = []
-    for region in find_regions(doc, line_sections, headings):
+    for region in find_regions(doc, headings):
         if region.table == T2:
             cells += map_active_disclosure(region, template, result.flags)
         elif region.table == T3:

@@ -46,17 +46,18 @@ def heading_of(line: Line) -> tuple[str, str, str] | None:
     return None
 
 
-def split_sections(doc: ParsedDocument) -> tuple[list[Section], list[str | None]]:
-    """Sections in document order, and for each line the key of the section it belongs to (None before the
-    first heading). Repeated headings of the same key are merged into the first."""
+def split_sections(doc: ParsedDocument) -> tuple[list[Section], set[int]]:
+    """Sections in document order (text before the first heading is the `preamble`; repeated headings of the
+    same key are merged into the first), and the indexes of the heading lines (tables end at a heading)."""
     sections: list[Section] = []
     by_key: dict[str, Section] = {}
-    line_keys: list[str | None] = []
     current: Section | None = None
     preamble: list[str] = []
-    for line in doc.lines:
+    heading_lines: set[int] = set()
+    for i, line in enumerate(doc.lines):
         h = heading_of(line)
         if h:
+            heading_lines.add(i)
             key, numeral, title = h
             if key in by_key and key != "extra":
                 current = by_key[key]
@@ -65,9 +66,7 @@ def split_sections(doc: ParsedDocument) -> tuple[list[Section], list[str | None]
                 sections.append(current)
                 if key != "extra":
                     by_key[key] = current
-            line_keys.append(key)
             continue
-        line_keys.append(current.key if current else None)
         text = "\t".join(line.texts).strip() if line.table is None else "\t".join(line.texts)
         if not text.strip():
             continue
@@ -77,4 +76,4 @@ def split_sections(doc: ParsedDocument) -> tuple[list[Section], list[str | None]
             current.text = f"{current.text}\n{text}" if current.text else text
     if preamble:
         sections.insert(0, Section("preamble", None, "", "\n".join(preamble)))
-    return sections, line_keys
+    return sections, heading_lines

@@ -81,7 +81,7 @@ def _is_t4_anchor(lines: list[Line], i: int) -> bool:
     return "结果维持" in window or "维持" in window and "纠正" in window
 
 
-def find_regions(doc: ParsedDocument, line_sections: list[str | None], headings: set[int]) -> list[Region]:
+def find_regions(doc: ParsedDocument, headings: set[int]) -> list[Region]:
     """Regions start at anchor lines and end at the next anchor, the next section heading, or the end."""
     lines = doc.lines
     anchors: list[tuple[int, str]] = []
