@@ -88,7 +88,6 @@ def links_from_fragment(fragment: str, base: str, source: str) -> list[Link]:
     for href, inner in _JS_ANCHOR.findall(fragment):
         url = clean_url(href, base)
         if url:
-            title = re.search(r"""title\s*=\s*\\?['"]([^'"\\]+)""", inner)
             text = re.sub(r"<[^>]+>", "", inner)
             out.append(Link(url, re.sub(r"\s+", " ", htmllib.unescape(text)).strip(), source))
     return out

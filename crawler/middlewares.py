@@ -105,10 +105,18 @@ class ConditionalGetMiddleware:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
+    # Where validators and archived bytes come from: the local archive here; Redis and maybe nothing for a
+    # distributed worker (crawler.distributed.SharedConditionalGetMiddleware).
+    def previous_for(self, request) -> dict | None:
+        return store_for(self.crawler).last_document(request.meta["doc_key"])
+
+    def archived_body(self, previous: dict, request) -> bytes:
+        return store_for(self.crawler).blobs.get(previous["sha256"])
+
     def process_request(self, request):
         if request.method != "GET" or request.meta.get("dont_revalidate") or "doc_key" not in request.meta:
             return None
-        previous = store_for(self.crawler).last_document(request.meta["doc_key"])
+        previous = self.previous_for(request)
         if previous is None:
             return None
         request.meta["previous_document"] = previous
@@ -123,7 +131,7 @@ class ConditionalGetMiddleware:
         if response.status != 304 or previous is None:
             return response
         self.stats.inc_value("nianbao/not_modified")
-        body = store_for(self.crawler).blobs.get(previous["sha256"])
+        body = self.archived_body(previous, request)
         try:
             stored = json.loads(previous.get("headers") or "{}")
         except ValueError:

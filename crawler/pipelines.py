@@ -5,6 +5,9 @@
     portal_status -> portal_status row, progress line on stderr
     error         -> errors row (stage crawl)
 
+ArchiveWriter holds that logic; ArchivePipeline feeds it in a one-process crawl, the distributed ingester
+(crawler.distributed) feeds it items popped from Redis.
+
 When the spider closes, the extractor runs on report documents that have no extraction yet (extract_pending):
 that is what makes a SIGKILL harmless — a restart finds the same work undone and does it, and finds everything
 already stored (conditional GETs answer 304, blobs are content-addressed, rows are keyed) and does not redo it.
@@ -67,31 +70,18 @@ class WarcLog:
             self._fh.close()
 
 
-class ArchivePipeline:
-    def __init__(self, crawler):
-        self.crawler = crawler
-        self.store: Store | None = None
+class ArchiveWriter:
+    """Writes crawl items into the archive: the one place for the write logic, used by ArchivePipeline (items from
+    the spider in this process) and by the distributed ingester (items popped from Redis, crawler.distributed)."""
+
+    def __init__(self, store: Store, run_id: int, total_portals=None):
+        self.store = store
+        self.run_id = run_id
+        self.total_portals = total_portals  # callable or int, for the progress line only
+        self.warc = WarcLog(store.db_path.parent, f"run{run_id}")
         self.counts = {"new_documents": 0, "not_modified": 0, "reports_found": 0, "errors": 0, "portals": 0}
-        self.started = time.monotonic()
 
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
-    def open_spider(self, spider=None):
-        spider = spider or self.crawler.spider
-        self.spider = spider
-        self.store = store_for(self.crawler)
-        if spider.portals_csv:
-            from crawler import registry
-            registry.import_csv(self.store, spider.portals_csv)
-        if spider.run_id is None:
-            spider.run_id = self.store.start_run({"adcodes": spider.adcodes, "portals": spider.portals_csv})
-        self.run_id = spider.run_id
-        self.warc = WarcLog(self.store.db_path.parent, f"run{self.run_id}")
-
-    # -- items ------------------------------------------------------------------------------------------------
-    def process_item(self, item, spider=None):
+    def write(self, item: dict) -> None:
         kind = item.get("kind")
         if kind == "document":
             self.document(item)
@@ -106,7 +96,6 @@ class ArchivePipeline:
             self.counts["errors"] += 1
             self.store.record_error(item.get("url") or "", item.get("error") or "error", item.get("message") or "",
                                     stage=item.get("stage") or "crawl")
-        return {k: v for k, v in item.items() if k != "body"}
 
     def document(self, item: dict) -> None:
         if item["not_modified"]:
@@ -152,33 +141,75 @@ class ArchivePipeline:
         self.store.set_portal_status(self.run_id, item["adcode"], item["status"], item["detail"],
                                      item["reports_found"], item["pages_fetched"])
         self.counts["portals"] += 1
-        total = len(getattr(self.spider, "states", {})) or "?"
-        print(f"[{self.counts['portals']}/{total} portals] {item['adcode']} {item['status']:<11} "
+        total = self.total_portals() if callable(self.total_portals) else self.total_portals
+        print(f"[{self.counts['portals']}/{total or '?'} portals] {item['adcode']} {item['status']:<11} "
               f"reports={item['reports_found']} pages={item['pages_fetched']} "
               f"(all: reports={self.counts['reports_found']} new_docs={self.counts['new_documents']} "
               f"errors={self.counts['errors']})", file=sys.stderr, flush=True)
 
-    # -- end ----------------------------------------------------------------------------------------------------
-    def close_spider(self, spider=None):
-        spider = spider or self.spider
-        for st in list(getattr(spider, "states", {}).values()):
-            if not st.done:  # page cap reached or requests dropped: settle with what is known
-                self.portal_status(spider.finish(st))
+    def finish(self, adcodes: list[str], stats: dict, extract: bool = True) -> None:
+        """End of the crawl: close the WARC, extract what is new, record the run's counts."""
         self.warc.close()
-        adcodes = list(getattr(spider, "states", {}).keys())
-        if self.crawler.settings.getbool("NIANBAO_EXTRACT", True):
+        if extract:
             summary = extract_pending(self.store, adcodes)
             self.counts["errors"] += summary["errors"]
             print(f"extraction: {summary['extracted']} documents extracted, {summary['skipped']} unchanged, "
                   f"{summary['errors']} errors", file=sys.stderr, flush=True)
-        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-        keep = {k: v for k, v in stats.items() if k.startswith(("downloader/", "nianbao/", "retry/", "robotstxt/"))
-                or k in ("response_received_count", "elapsed_time_seconds", "memusage/max")}
-        keep["not_modified_documents"] = self.counts["not_modified"]
-        self.store.finish_run(self.run_id, stats=json.dumps(keep, default=str, ensure_ascii=False),
+        stats = dict(stats)
+        stats["not_modified_documents"] = self.counts["not_modified"]
+        self.store.finish_run(self.run_id, stats=json.dumps(stats, default=str, ensure_ascii=False),
                               portals=self.counts["portals"],
                               reports_found=self.counts["reports_found"],
                               new_documents=self.counts["new_documents"], errors=self.counts["errors"])
+
+
+def scrapy_stats(crawler) -> dict:
+    """The Scrapy stats worth keeping in crawl_runs.stats."""
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    return {k: v for k, v in stats.items() if k.startswith(("downloader/", "nianbao/", "retry/", "robotstxt/"))
+            or k in ("response_received_count", "elapsed_time_seconds", "memusage/max")}
+
+
+class ArchivePipeline:
+    """Single-process crawl: the spider's items go straight to the ArchiveWriter."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.store: Store | None = None
+        self.started = time.monotonic()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self, spider=None):
+        spider = spider or self.crawler.spider
+        self.spider = spider
+        self.store = store_for(self.crawler)
+        if spider.portals_csv:
+            from crawler import registry
+            registry.import_csv(self.store, spider.portals_csv)
+        if spider.run_id is None:
+            spider.run_id = self.store.start_run({"adcodes": spider.adcodes, "portals": spider.portals_csv})
+        self.run_id = spider.run_id
+        self.writer = ArchiveWriter(self.store, self.run_id,
+                                    total_portals=lambda: len(getattr(self.spider, "states", {})))
+
+    @property
+    def counts(self) -> dict:
+        return self.writer.counts
+
+    def process_item(self, item, spider=None):
+        self.writer.write(item)
+        return {k: v for k, v in item.items() if k != "body"}
+
+    def close_spider(self, spider=None):
+        spider = spider or self.spider
+        for st in list(getattr(spider, "states", {}).values()):
+            if not st.done:  # page cap reached or requests dropped: settle with what is known
+                self.writer.portal_status(spider.finish(st))
+        self.writer.finish(list(getattr(spider, "states", {}).keys()), scrapy_stats(self.crawler),
+                           extract=self.crawler.settings.getbool("NIANBAO_EXTRACT", True))
 
 
 # -- extraction of report documents ---------------------------------------------------------------------------------

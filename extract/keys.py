@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from extract.decode import squash
 from extract.model import Flag, KeyedCell, SourceCell
-from extract.tables import T2, T3, T4, Region, Row, cell_kind
+from extract.tables import T2, T3, T4, Region, cell_kind
 
 # ---- applications (T3) ----------------------------------------------------------------------------------------
 T3_COLS = ["natural_person", "org_commercial", "org_research", "org_public_welfare", "org_legal_service",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.sample_portals import content, start_servers
+from crawler.sample_portals import start_servers
 from crawler.sample_portals import manifest as manifest_mod
 
 REPO = Path(__file__).resolve().parents[1]

@@ -105,7 +105,7 @@ class Server:
         self.log = db_path.with_name("serve.log")
         self._log_fh = open(self.log, "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "nianbao.serve", "serve", "--db", str(db_path), "--port", str(self.port),
+            [sys.executable, "-m", "nianbao.cli", "serve", "--db", str(db_path), "--port", str(self.port),
              "--offline-map", *extra], stdout=self._log_fh, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while True:

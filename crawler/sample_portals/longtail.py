@@ -80,7 +80,7 @@ class LongTail(Portal):
             else:
                 rows.append(f'<li><a onclick="isDownLoad(this,\'{it.path}\')" style="cursor:pointer" '
                             f'title="{esc(it.title)}">{esc(it.title)}</a><span>{it.date:%Y-%m-%d}</span></li>')
-        pager = [f'<a href="list-1.html">首页</a>']
+        pager = ['<a href="list-1.html">首页</a>']
         if n > 1:
             pager.append(f'<a href="list-{n - 1}.html">上一页</a>')
         pager += [f'<a href="list-{k}.html">{k}</a>' if k != n else f"<span>{k}</span>" for k in range(1, len(pages) + 1)]

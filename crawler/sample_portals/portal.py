@@ -89,7 +89,7 @@ class Portal:
         if item.kind == "graphic":
             return f'<p style="text-align:center">【图解】{esc(item.title)}</p><p><img src="/images/tujie.png" alt="图解"></p>'
         if item.kind == "notice":
-            return f"<p>各乡镇人民政府，县政府各部门：</p><p>为做好政府信息公开工作年度报告编制发布工作，现将有关事项通知如下。</p>"
+            return "<p>各乡镇人民政府，县政府各部门：</p><p>为做好政府信息公开工作年度报告编制发布工作，现将有关事项通知如下。</p>"
         return f"<p>{item.date:%m月%d日}，{esc(self.county.short)}召开政务公开工作会议，总结上一年度工作，安排部署本年度重点任务。</p>"
 
     def verbatim_seed(self, item: catalog.Item) -> Response | None:

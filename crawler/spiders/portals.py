@@ -82,6 +82,28 @@ class PortalState:
         host = (parts.hostname or "").lower()
         self.scope.add(parts.netloc.lower() if is_ip(host) or host == "localhost" else site_key(host))
 
+    # The few read-modify-write steps go through these methods, so that a shared state (crawler.distributed:
+    # the portal's state in Redis, several workers on one portal) can make each of them atomic.
+    def incr(self, counter: str, n: int = 1) -> int:
+        """pending / pages / ok_pages += n; returns the new value."""
+        value = getattr(self, counter) + n
+        setattr(self, counter, value)
+        return value
+
+    def claim(self, key: str) -> bool:
+        """Mark a document key as requested; False when it already was."""
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+    def add_report(self, url: str, row: dict) -> bool:
+        """Record a report found on a list; False when it already was."""
+        if url in self.reports:
+            return False
+        self.reports[url] = row
+        return True
+
 
 class PortalsSpider(scrapy.Spider):
     name = "portals"
@@ -96,15 +118,22 @@ class PortalsSpider(scrapy.Spider):
         self.db_path = db
         self.run_id = int(run_id) if run_id else None
         self.states: dict[str, PortalState] = {}
+        self.state_class = PortalState  # crawler.distributed swaps in a state kept in Redis
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.db_path = spider.db_path or crawler.settings.get("NIANBAO_DB", "archive.db")
-        spider.max_pages = crawler.settings.getint("NIANBAO_MAX_PAGES_PER_PORTAL", 400)
-        spider.max_nav_depth = crawler.settings.getint("NIANBAO_MAX_NAV_DEPTH", 4)
-        spider.max_redirect_stubs = crawler.settings.getint("NIANBAO_MAX_REDIRECT_STUBS", 3)
+        spider.configure(crawler.settings)
+        if crawler.settings.get("NIANBAO_REDIS_URL"):  # a worker of a distributed crawl
+            from crawler.distributed import Worker
+            Worker.attach(spider, crawler)
         return spider
+
+    def configure(self, settings) -> None:
+        self.db_path = self.db_path or settings.get("NIANBAO_DB", "archive.db")
+        self.max_pages = settings.getint("NIANBAO_MAX_PAGES_PER_PORTAL", 400)
+        self.max_nav_depth = settings.getint("NIANBAO_MAX_NAV_DEPTH", 4)
+        self.max_redirect_stubs = settings.getint("NIANBAO_MAX_REDIRECT_STUBS", 3)
 
     # -- start ------------------------------------------------------------------------------------------------
     def load_portals(self) -> list[dict]:
@@ -115,6 +144,8 @@ class PortalsSpider(scrapy.Spider):
         return rows
 
     async def start(self):
+        if getattr(self, "worker", None) is not None:
+            return  # a distributed worker: the start requests were seeded into the shared queue
         for req in self.start_requests_list():
             yield req
 
@@ -122,8 +153,8 @@ class PortalsSpider(scrapy.Spider):
         out = []
         for row in self.load_portals():
             names = classify.region_names_for(row.get("name"), row.get("prefecture"), row.get("province"))
-            st = PortalState(row["adcode"], row.get("name") or "", row.get("url") or None,
-                             row.get("column_url") or None, row.get("platform") or None, names)
+            st = self.state_class(row["adcode"], row.get("name") or "", row.get("url") or None,
+                                  row.get("column_url") or None, row.get("platform") or None, names)
             self.states[st.adcode] = st
             for u in (st.url, st.column_url):
                 if u:
@@ -149,8 +180,9 @@ class PortalsSpider(scrapy.Spider):
         if st.pages + st.pending >= self.max_pages and stage not in ("attachment",):
             st.capped = True
             return None
-        st.seen.add(key)
-        st.pending += 1
+        if not st.claim(key):  # another worker got there first (distributed crawl)
+            return None
+        st.incr("pending")
         callback = {"nav": self.parse_nav, "column": self.parse_list, "list": self.parse_list,
                     "report": self.parse_report, "detail": self.parse_report,
                     "attachment": self.parse_attachment}[stage]
@@ -174,8 +206,7 @@ class PortalsSpider(scrapy.Spider):
             st.failures.append(f"{type(exc).__name__}: {exc}")
             yield {"kind": "error", "adcode": st.adcode, "url": meta.get("doc_key"), "stage": "crawl",
                    "error": type(exc).__name__, "message": str(exc)[:500]}
-        st.pending -= 1
-        if st.pending <= 0 and not st.done:
+        if st.incr("pending", -1) <= 0 and not st.done:
             yield self.finish(st)
 
     # -- callbacks ------------------------------------------------------------------------------------------------
@@ -215,7 +246,7 @@ class PortalsSpider(scrapy.Spider):
     def screen(self, st: PortalState, response, page: Page):
         """Common checks on every response. Returns (items, go_on): walls, HTTP errors and redirect stubs stop here."""
         meta = response.meta
-        st.pages += 1
+        st.incr("pages")
         wall = walls.detect(response.status, response.body, page.headers)
         if wall:
             st.walls.append({**wall.evidence(), "url": response.url})
@@ -250,7 +281,7 @@ class PortalsSpider(scrapy.Spider):
             if req is None and not st.in_scope(target):
                 st.moved = {"from": response.url, "to": target, "reason": "redirect stub to another site"}
             return items + ([req] if req else []), False
-        st.ok_pages += 1
+        st.incr("ok_pages")
         return items, True
 
     def same_site(self, st: PortalState, url: str) -> bool:
@@ -346,11 +377,12 @@ class PortalsSpider(scrapy.Spider):
                 continue
             if discovery.column_link_score(discovery.Link(item.url, item.title)) >= 80 and c.year is None:
                 continue  # a menu entry named like a report: it is the column, not a report
-            new += 1
             row = {"kind": "report_item", "adcode": st.adcode, "url": item.url, "title": item.title, "year": c.year,
                    "unit_kind": c.unit_kind, "unit_name": c.unit_name, "list_url": list_url,
                    "published": item.date, "platform": adapter.name}
-            st.reports[item.url] = row
+            if not st.add_report(item.url, row):
+                continue
+            new += 1
             yield row
             req = self.request(st, adapter.report_fetch(item), stage="report", item=row,
                                list_attachments=[(a.url, a.text) for a in item.attachments],
@@ -400,7 +432,7 @@ class PortalsSpider(scrapy.Spider):
         if response.status >= 400:
             yield from items
             return
-        st.pages += 1
+        st.incr("pages")
         yield self.document(st, response, page)
 
     def _failed(self, st: PortalState, failure):
@@ -428,7 +460,11 @@ class PortalsSpider(scrapy.Spider):
     # -- end of a portal -----------------------------------------------------------------------------------------------
     def finish(self, st: PortalState) -> dict:
         st.done = True
-        status, detail = self.status_of(st)
+        return self.status_item(st)
+
+    @classmethod
+    def status_item(cls, st: PortalState) -> dict:
+        status, detail = cls.status_of(st)
         return {"kind": "portal_status", "adcode": st.adcode, "status": status, "detail": detail,
                 "reports_found": len(st.reports), "pages_fetched": st.pages}
 

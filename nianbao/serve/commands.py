@@ -40,11 +40,3 @@ def run(args: argparse.Namespace) -> int:
         return 0
     serve(db, host=args.host, port=args.port, offline_map=args.offline_map)
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry (python -m nianbao.serve) until the lead wires `register` into nianbao.cli."""
-    parser = argparse.ArgumentParser(prog="nianbao")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)

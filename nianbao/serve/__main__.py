@@ -1,5 +1,0 @@
-import sys
-
-from nianbao.serve.commands import main
-
-sys.exit(main())
