@@ -196,8 +196,10 @@ def test_atom_feeds_served_by_datasette(feed_db, tmp_path):
     metadata.write_text(json.dumps({"databases": {"archive": {"queries": CANNED_QUERIES}}}, ensure_ascii=False))
     port = free_port()
     datasette = Path(sys.executable).with_name("datasette")
+    plugins = Path(__file__).resolve().parents[1] / "nianbao" / "serve" / "plugins"
     proc = subprocess.Popen([str(datasette), "serve", str(feed_db), "-m", str(metadata), "-h", "127.0.0.1",
-                             "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             "-p", str(port), "--plugins-dir", str(plugins)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}/archive"
 
     def get(path: str) -> bytes:
@@ -223,6 +225,10 @@ def test_atom_feeds_served_by_datasette(feed_db, tmp_path):
         root = ET.fromstring(get("/feed_blocked_portals.atom?province="))
         assert {e.findtext(f"{ATOM}id") for e in root.findall(f"{ATOM}entry")} == {
             "tag:nianbao,2024:blocked/632122/2", "tag:nianbao,2024:blocked/320831/1"}
+
+        # a province with nothing new: a valid, empty feed (not a 500)
+        root = ET.fromstring(get(f"/feed_changed_reports.atom?province={urllib.parse.quote('西藏自治区')}"))
+        assert root.tag == f"{ATOM}feed" and root.findall(f"{ATOM}entry") == []
 
         data = json.loads(get("/feed_new_reports.json?province=&_shape=objects"))
         assert [r["atom_id"] for r in data["rows"]] == ["tag:nianbao,2024:report/r2", "tag:nianbao,2024:report/r1"]

@@ -4,8 +4,12 @@
   so the table search box and ?_search= match the bigram index (see fts.py); adds fts_query() and
   cjk_snippet() for the canned search query.
 - A blank map tile at /-/nianbao/tiles/{z}/{x}/{y}.png for serving without internet (--offline-map).
+- Empty Atom feeds: datasette-atom takes max(atom_updated) over the rows and answers 500 when there are none —
+  and a feed of changed reports or newly blocked portals is empty most days. Its renderer is wrapped so that an
+  empty result is a valid Atom feed with no entries.
 """
 import base64
+from datetime import datetime, timezone
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
@@ -18,6 +22,34 @@ def prepare_connection(conn):
     fts.register_functions(conn)
     conn.create_function("escape_fts", 1, fts.fts_query, deterministic=True)
 
+
+def _wrap_atom_renderer() -> None:
+    try:
+        import datasette_atom
+    except ImportError:
+        return
+    original = datasette_atom.render_atom
+    if getattr(original, "nianbao_empty_feeds", False):
+        return
+
+    def render_atom(datasette, request, sql, columns, rows, database, table, query_name, view_name, data):
+        if rows:
+            return original(datasette, request, sql, columns, rows, database, table, query_name, view_name, data)
+        from feedgen.feed import FeedGenerator
+
+        feed = FeedGenerator()
+        feed.id(request.url)
+        feed.link(href=request.url, rel="self")
+        feed.title(request.args.get("_feed_title") or query_name or table or "nianbao")
+        feed.updated(datetime.now(timezone.utc))
+        return Response(feed.atom_str(pretty=True), content_type="application/xml; charset=utf-8")
+
+    render_atom.nianbao_empty_feeds = True
+    # register_output_renderer() looks render_atom up when Datasette starts, after plugins are loaded.
+    datasette_atom.render_atom = render_atom
+
+
+_wrap_atom_renderer()
 
 _BLANK_PNG = base64.b64decode(  # 1×1 light grey PNG, scaled by Leaflet to the tile size
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/x8AAwMCAO+ip1sAAAAASUVORK5CYII=")
