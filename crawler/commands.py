@@ -21,6 +21,7 @@ def register(subparsers) -> None:
     src.add_argument("--portals", metavar="FILE.csv", help="portals to crawl (adcode,name,url[,column_url,platform])")
     src.add_argument("--adcode", nargs="+", metavar="CODE", help="registered portals to crawl, by adcode")
     src.add_argument("--sample", action="store_true", help="start the bundled sample portals and crawl them all")
+    src.add_argument("--all", action="store_true", help="every registered portal that has a URL")
     crawl.add_argument("--db", default="archive.db", help="archive database (default: archive.db)")
     crawl.add_argument("--allow-loopback", action="store_true",
                        help="allow private/loopback addresses (tests, the sample portals)")
@@ -79,6 +80,11 @@ def cmd_crawl(args) -> int:
     from crawler import registry, run
 
     settings = _settings(args.settings)
+    if args.all:
+        args.adcode = registry.registered_adcodes(args.db)
+        if not args.adcode:
+            print("error: no portal with a URL is registered (nianbao portals import FILE.csv)", file=sys.stderr)
+            return 2
     if args.redis:
         return cmd_crawl_worker(args, settings)
     if args.seed:
@@ -88,7 +94,7 @@ def cmd_crawl(args) -> int:
         summary = run.crawl_sample_portals(args.db, settings=settings)
     else:
         if not args.portals and not args.adcode:
-            print("error: give --portals FILE.csv, --adcode CODE ... or --sample", file=sys.stderr)
+            print("error: give --portals FILE.csv, --adcode CODE ..., --all or --sample", file=sys.stderr)
             return 2
         try:
             if args.portals:
@@ -120,7 +126,7 @@ def cmd_crawl_worker(args, settings: dict) -> int:
         return 2
     if args.seed:
         if not args.portals and not args.adcode:
-            print("error: --seed needs --portals FILE.csv or --adcode CODE ...", file=sys.stderr)
+            print("error: --seed needs --portals FILE.csv, --adcode CODE ... or --all", file=sys.stderr)
             return 2
         try:
             seeded = distributed.seed(args.redis, db=args.db, adcodes=args.adcode or [], portals_csv=args.portals,

@@ -72,6 +72,20 @@ def import_csv(store, path: str | Path) -> tuple[int, list[str]]:
     return len(rows), problems
 
 
+def registered_adcodes(db_path: str | Path) -> list[str]:
+    """Adcodes of every registered portal with a URL (what `nianbao crawl --all` crawls)."""
+    if not Path(db_path).exists():
+        return []
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        if not conn.execute("SELECT name FROM sqlite_master WHERE name='portals'").fetchone():
+            return []
+        return [r[0] for r in conn.execute("SELECT adcode FROM portals WHERE coalesce(url, '') != '' "
+                                           "OR coalesce(column_url, '') != '' ORDER BY adcode")]
+    finally:
+        conn.close()
+
+
 def load_rows(db_path: str | Path | None, adcodes: list[str] = (), csv_path: str | None = None) -> list[dict]:
     """Portals to crawl: the CSV's rows (all, or those in adcodes) and registered rows for adcodes, read-only."""
     out: dict[str, dict] = {}

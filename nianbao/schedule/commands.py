@@ -71,10 +71,7 @@ def cmd_schedule(args) -> int:
             print(iso(t))
         return 0
     if not (args.portals or crawl_args or args.command or args.job):
-        # `nianbao crawl` needs to be told what to crawl; better to say so now than at 03:00 in a month.
-        print("schedule: say what to crawl: --portals FILE.csv, or crawl arguments after -- (e.g. -- --adcode "
-              "632122 320831, or -- --sample), or --command/--job", file=sys.stderr)
-        return 2
+        crawl_args = ["--all"]  # every registered portal with a URL (nianbao portals import FILE.csv)
     if args.job:
         job = load_callable(args.job)
     else:
