@@ -12,6 +12,9 @@ from pathlib import Path
 from extract import regions
 
 CSV_COLUMNS = ("adcode", "name", "url", "column_url", "platform")
+# Portal URLs the project knows from the documents themselves (seed 004 prints 靖远县's portal in its 六).
+# Users add the rest with `nianbao portals import FILE.csv`; an imported URL is never overwritten by these.
+KNOWN_PORTALS = Path(__file__).with_name("known_portals.csv")
 
 
 class RegistryError(ValueError):
@@ -53,6 +56,12 @@ def ensure_divisions(store) -> int:
     new = [{"adcode": d.code, "name": d.name, "province": d.province, "prefecture": d.prefecture,
             "url": None, "column_url": None, "platform": None, "source": "regions"}
            for d in regions.counties() if d.code not in have]
+    known = {r["adcode"]: r for r in read_csv(KNOWN_PORTALS)[0]}
+    for record in new:
+        if record["adcode"] in known:
+            k = known[record["adcode"]]
+            record.update(url=k["url"] or None, column_url=k["column_url"] or None, platform=k["platform"] or None,
+                          source=KNOWN_PORTALS.name)
     if new:
         store.db["portals"].insert_all(new, pk="adcode")
     return len(new)
