@@ -95,6 +95,26 @@ def registered_adcodes(db_path: str | Path) -> list[str]:
         conn.close()
 
 
+def adcode_for_url(db_path: str | Path, url: str) -> str | None:
+    """The registered portal whose host serves this URL (a region hint for `nianbao extract URL`), or None."""
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").lower()
+    if not host or not Path(db_path).exists():
+        return None
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        if not conn.execute("SELECT name FROM sqlite_master WHERE name='portals'").fetchone():
+            return None
+        for adcode, portal_url, column_url in conn.execute(
+                "SELECT adcode, url, column_url FROM portals WHERE url IS NOT NULL OR column_url IS NOT NULL"):
+            if host in {(urlsplit(u).hostname or "").lower() for u in (portal_url, column_url) if u}:
+                return adcode
+        return None
+    finally:
+        conn.close()
+
+
 def load_rows(db_path: str | Path | None, adcodes: list[str] = (), csv_path: str | None = None) -> list[dict]:
     """Portals to crawl: the CSV's rows (all, or those in adcodes) and registered rows for adcodes, read-only."""
     out: dict[str, dict] = {}

@@ -83,6 +83,9 @@ def cmd_extract(args) -> int:
             if archive:
                 archive.record_error(item, "unreadable", str(exc), stage="read")
         else:
+            if archive and hints.get("url"):  # a registered portal's host tells the region (a hint, weighed)
+                from crawler.registry import adcode_for_url
+                hints["region_code"] = adcode_for_url(args.db, hints["url"])
             result = extract_bytes(data, source=item, hints=hints)
             if archive:
                 doc = archive.add_document(data, url=hints.get("url"), path=hints.get("path"),
