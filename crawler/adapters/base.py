@@ -6,6 +6,7 @@ saved pages.
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -37,6 +38,17 @@ class ListItem:
     url: str  # the report's human-facing URL (page, or the file itself)
     date: str | None = None  # publication date as listed (ISO), if any
     attachments: list[Link] = field(default_factory=list)  # known from the listing (gkmlpt JSON)
+
+
+def json_reply(page: Page):
+    """The page body as JSON (object or array), or None when it is not JSON — list APIs and detail POSTs answer
+    JSON, walls and error pages answer HTML."""
+    if page.text.lstrip()[:1] not in ("{", "["):
+        return None
+    try:
+        return json.loads(page.text)
+    except ValueError:
+        return None
 
 
 def iso_date(text: str | None) -> str | None:

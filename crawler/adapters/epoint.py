@@ -10,7 +10,7 @@ import re
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from crawler import discovery
-from crawler.adapters.base import Adapter, Fetch, form
+from crawler.adapters.base import Adapter, Fetch, form, json_reply
 from crawler.discovery import Link, Page
 
 _ENDPOINT = re.compile(r"""['"]([^'"\s]*getGovInfoDetail[^'"\s]*)['"]""")
@@ -18,12 +18,7 @@ _URLISH = re.compile(r"^(https?:)?/|\.(pdf|docx?|wps|xlsx?)$", re.I)
 
 
 def detail_data(page: Page) -> dict | None:
-    if not page.text.lstrip().startswith("{"):
-        return None
-    try:
-        data = json.loads(page.text)
-    except ValueError:
-        return None
+    data = json_reply(page)
     custom = data.get("custom") if isinstance(data, dict) else None
     if isinstance(custom, str):
         try:

@@ -6,14 +6,13 @@ display_publish_time|date|created_at, attachment:[{name, url}]}], total?}; 100 p
 Details `/gkmlpt/content/…/post_{id}.html`, attachments `/attachment/…` (anchor class nfw-cms-attachment)."""
 from __future__ import annotations
 
-import json
 import math
 import re
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 from crawler import discovery
-from crawler.adapters.base import Adapter, Fetch, ListItem, iso_date
+from crawler.adapters.base import Adapter, Fetch, ListItem, iso_date, json_reply
 from crawler.discovery import Link, Page
 
 _SID = re.compile(r"""\bSID\s*['"]?\s*:\s*['"]?(\w+)""")
@@ -35,14 +34,6 @@ def _date(article: dict) -> str | None:
 class GkmlptAdapter(Adapter):
     name = "gkmlpt"
 
-    def _json(self, page: Page) -> dict | None:
-        if not page.text.lstrip().startswith("{"):
-            return None
-        try:
-            return json.loads(page.text)
-        except ValueError:
-            return None
-
     def category_ids(self, page: Page) -> list[str]:
         fragment = urlsplit(page.meta.get("fragment_url") or page.url).fragment
         if fragment.isdigit():
@@ -50,7 +41,7 @@ class GkmlptAdapter(Adapter):
         return [cid for cid, name in _NODE.findall(page.text) if _REPORT_NODE.search(name)]
 
     def list_items(self, page: Page) -> list[ListItem]:
-        data = self._json(page)
+        data = json_reply(page)
         if data is None:
             return super().list_items(page)
         items = []
@@ -64,7 +55,7 @@ class GkmlptAdapter(Adapter):
         return items
 
     def list_requests(self, page: Page) -> list[Fetch]:
-        data = self._json(page)
+        data = json_reply(page)
         if data is None:
             sid = _SID.search(page.text)
             if not sid:

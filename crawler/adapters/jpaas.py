@@ -12,7 +12,7 @@ import re
 from urllib.parse import urljoin
 
 from crawler import discovery
-from crawler.adapters.base import Adapter, Fetch, ListItem, form, iso_date
+from crawler.adapters.base import Adapter, Fetch, ListItem, form, iso_date, json_reply
 from crawler.discovery import Page
 
 _SHELL = re.compile(r"<script\b[^>]*unitbuild[^>]*>", re.I)
@@ -42,13 +42,10 @@ class JpaasAdapter(Adapter):
     name = "jpaas"
 
     def _reply_html(self, page: Page) -> str | None:
-        if not page.text.lstrip().startswith("{"):
+        data = json_reply(page)
+        if not isinstance(data, dict):
             return None
-        try:
-            data = json.loads(page.text)
-        except ValueError:
-            return None
-        return ((data or {}).get("data") or {}).get("html") or ""
+        return (data.get("data") or {}).get("html") or ""
 
     def list_items(self, page: Page) -> list[ListItem]:
         fragment = self._reply_html(page)

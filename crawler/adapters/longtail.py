@@ -6,12 +6,11 @@ Most of this is generic (discovery.extract_links reads onclick/JS/CDATA links); 
 JSON endpoints referenced from scripts are fetched, and any JSON list of {title, url} objects is read."""
 from __future__ import annotations
 
-import json
 import re
 from urllib.parse import urljoin
 
 from crawler import discovery
-from crawler.adapters.base import Adapter, Fetch, ListItem, iso_date
+from crawler.adapters.base import Adapter, Fetch, ListItem, iso_date, json_reply
 from crawler.discovery import Page
 
 _JSON_ENDPOINT = re.compile(r"""['"]((?:https?:)?/[^'"\s]*(?:\.json|/api/[^'"\s]*|/search/[^'"\s]*|"""
@@ -56,22 +55,14 @@ def json_next_pages(data, page: Page) -> list[Fetch]:
 class LongtailAdapter(Adapter):
     name = "longtail"
 
-    def _json(self, page: Page):
-        if not page.text.lstrip()[:1] in ("{", "["):
-            return None
-        try:
-            return json.loads(page.text)
-        except ValueError:
-            return None
-
     def list_items(self, page: Page) -> list[ListItem]:
-        data = self._json(page)
+        data = json_reply(page)
         if data is not None:
             return json_items(data, page.url)
         return super().list_items(page)
 
     def list_requests(self, page: Page) -> list[Fetch]:
-        data = self._json(page)
+        data = json_reply(page)
         if data is not None:
             return json_next_pages(data, page)
         out = super().list_requests(page)
