@@ -204,8 +204,8 @@ def map_applications(region: Region, template: str, flags: list[Flag]) -> list[K
 
 
 def _t3_values(key: str, values: list[SourceCell], region: Region, flags: list[Flag]) -> list[KeyedCell]:
-    # Leading empties come from label columns (a row label spanning A-C leaves B/C empty): drop them only when
-    # the row would otherwise be longer than the 7 printed columns or is a short (malformed) row.
+    # A full row: the last 7 cells (cells before them are empty label columns, e.g. a label spanning A-C).
+    # A short row: leading empties are label columns too, and are dropped.
     if len(values) >= 7:
         chosen = values[-7:]
         mapping = list(zip(T3_COLS, chosen))
@@ -223,10 +223,9 @@ def _t3_values(key: str, values: list[SourceCell], region: Region, flags: list[F
             mapping = list(zip(T3_ORG_COLS, lead)) + [("total", last)]
             present = {c for c, _ in mapping}
             mapping += [(c, None) for c in T3_COLS if c not in present]
-            if len(values) > 0:
-                flags.append(Flag("short_row", f"applications row {key}: {len(trimmed)} cells for 7 columns; "
-                                  "last read as 总计, the rest from 自然人",
-                                  {"row": key, "cells": [c.text for c in trimmed]}))
+            flags.append(Flag("short_row", f"applications row {key}: {len(trimmed)} cells for 7 columns; "
+                              "last read as 总计, the rest from 自然人",
+                              {"row": key, "cells": [c.text for c in trimmed]}))
     slot_of = {id(c): i for i, c in enumerate(values)}
     return [keyed(T3, key, col, cell, "件", region, slot_of.get(id(cell)) if cell is not None else None)
             for col, cell in mapping]
@@ -238,14 +237,13 @@ def map_review_litigation(region: Region, flags: list[Flag]) -> list[KeyedCell]:
         flags.append(Flag("incomplete_table", "review_litigation: no values found", {"table": T4}))
         return []
     row = max(data_rows, key=lambda r: r.n_filled())
-    values = row.values() if row.labels else list(row.slots)
-    while len(values) > 15 and cell_kind(values[0].text) in ("empty", "label"):
-        values = values[1:]
-    if len(values) > 15:
-        values = values[-15:]
-    while values and cell_kind(values[-1].text) == "empty" and len(values) > 15:
-        values = values[:-1]
-    if row.n_filled() < 15 and len(values) < 15:
+    values = list(row.slots)  # all 15 printed cells, blanks in place
+    while len(values) > 15 and cell_kind(values[-1].text) == "empty":
+        values.pop()  # trailing empty cells beyond the table's width
+    while len(values) > 15 and cell_kind(values[0].text) == "empty":
+        values.pop(0)  # placeholders of label columns
+    values = values[-15:]
+    if len(values) < 15:
         flags.append(Flag("incomplete_table", f"review_litigation: {len(values)} of 15 cells found",
                           {"table": T4, "cells": [c.text for c in values]}))
     cells = []

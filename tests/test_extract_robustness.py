@@ -169,3 +169,18 @@ def test_report_page_with_tables_in_an_attachment(tmp_path, seeds_dir):
     assert rows == [(att_doc.id,)]  # every cell traceable to the attachment it was read from
     roles = archive.db.execute("select role from report_documents where report_id = ? order by role", [rid]).fetchall()
     assert roles == [("attachment",), ("page",)]
+
+
+def test_review_table_with_trailing_blank_cells_is_complete():
+    """A printed T4 row whose last cells are blank keeps its 15 positions: blanks are NULL, nothing shifts."""
+    text = ("某县2022年政府信息公开工作年度报告\n四、政府信息公开行政复议、行政诉讼情况\n"
+            "行政复议\t\t\t\t\t行政诉讼\n结果维持\t结果纠正\t其他结果\t尚未审结\t总计\t未经复议直接起诉\t\t\t\t\t复议后起诉\n"
+            "\t\t\t\t\t结果维持\t结果纠正\t其他结果\t尚未审结\t总计\t结果维持\t结果纠正\t其他结果\t尚未审结\t总计\n"
+            "1\t0\t0\t0\t1\t\t\t\t\t\t\t\t\t\t\n五、存在的主要问题及改进情况\n无\n")
+    result = extract_bytes(text.encode(), "t4.txt")
+    cells = {(c.row, c.col): c for c in result.cells if c.table == "review_litigation"}
+    assert len(cells) == 15
+    assert cells[("admin_review", "total")].value == 1
+    assert all(cells[(r, c)].status == "blank" for r in ("litigation_direct", "litigation_after_review")
+               for c in ("upheld", "corrected", "other_result", "pending", "total"))
+    assert "incomplete_table" not in {f.kind for f in result.flags}
