@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from extract.decode import squash
 from extract.model import Flag, KeyedCell, SourceCell
-from extract.tables import T2, T3, T4, Region, cell_kind
+from extract.tables import T2, T3, T4, Region, Row, cell_kind
 
 # ---- applications (T3) ----------------------------------------------------------------------------------------
 T3_COLS = ["natural_person", "org_commercial", "org_research", "org_public_welfare", "org_legal_service",
@@ -156,13 +156,13 @@ def parse_value(raw: str, unit: str | None) -> tuple[float | None, str, str | No
 
 
 def keyed(table: str, row: str, col: str, cell: SourceCell | None, unit: str | None, region: Region,
-          slot_index: int | None = None) -> KeyedCell:
+          source_row: Row, slot_index: int | None = None) -> KeyedCell:
     if cell is None:  # the column is absent from a short row: a blank, with no source cell of its own
         return KeyedCell(table, row, col, None, "", "blank", unit, None)
     value, status, unit = parse_value(cell.text, unit)
     source = cell
     if source.table is None:  # text formats: the region is the table, the logical row/slot the position
-        source = replace(cell, table=region.index, col=slot_index)
+        source = replace(cell, table=region.index, row=source_row.index, col=slot_index)
     return KeyedCell(table, row, col, value, cell.text.strip(), status, unit, source)
 
 
@@ -197,13 +197,13 @@ def map_applications(region: Region, template: str, flags: list[Flag]) -> list[K
                 flags.append(Flag("duplicate_row", f"applications row {key} appears twice; first kept",
                                   {"row": key, "labels": labels}))
             continue
-        out[key] = _t3_values(key, values, region, flags)
+        out[key] = _t3_values(key, row, values, region, flags)
         last_key = key
     cells = [c for row_cells in out.values() for c in row_cells]
     return cells
 
 
-def _t3_values(key: str, values: list[SourceCell], region: Region, flags: list[Flag]) -> list[KeyedCell]:
+def _t3_values(key: str, row: Row, values: list[SourceCell], region: Region, flags: list[Flag]) -> list[KeyedCell]:
     # A full row: the last 7 cells (cells before them are empty label columns, e.g. a label spanning A-C).
     # A short row: leading empties are label columns too, and are dropped.
     if len(values) >= 7:
@@ -227,7 +227,7 @@ def _t3_values(key: str, values: list[SourceCell], region: Region, flags: list[F
                               "last read as 总计, the rest from 自然人",
                               {"row": key, "cells": [c.text for c in trimmed]}))
     slot_of = {id(c): i for i, c in enumerate(values)}
-    return [keyed(T3, key, col, cell, "件", region, slot_of.get(id(cell)) if cell is not None else None)
+    return [keyed(T3, key, col, cell, "件", region, row, slot_of.get(id(cell)) if cell is not None else None)
             for col, cell in mapping]
 
 
@@ -249,7 +249,7 @@ def map_review_litigation(region: Region, flags: list[Flag]) -> list[KeyedCell]:
     cells = []
     for i in range(15):
         r, c = T4_ROWS[i // 5], T4_COLS[i % 5]
-        cells.append(keyed(T4, r, c, values[i] if i < len(values) else None, "件", region, i))
+        cells.append(keyed(T4, r, c, values[i] if i < len(values) else None, "件", region, row, i))
     return cells
 
 
@@ -291,7 +291,7 @@ def map_active_disclosure(region: Region, template: str, flags: list[Flag]) -> l
             flags.append(Flag("extra_cells", f"active_disclosure row {current}: more values than columns",
                               {"row": current, "cells": [v.text for v in values]}))
         out[current] = [keyed(T2, current, col, values[i] if i < len(values) else None,
-                              T2_UNITS.get(col, "件"), region, i) for i, col in enumerate(cols)]
+                              T2_UNITS.get(col, "件"), region, row, i) for i, col in enumerate(cols)]
     return [c for cells in out.values() for c in cells]
 
 

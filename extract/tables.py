@@ -38,6 +38,7 @@ def cell_kind(text: str) -> str:
 class Row:
     labels: list[SourceCell] = field(default_factory=list)
     slots: list[SourceCell] = field(default_factory=list)  # value / dash / empty cells, in order
+    index: int = 0  # position of the row in its region (the source row for text formats)
 
     @property
     def label_texts(self) -> list[str]:
@@ -61,6 +62,10 @@ class Region:
     rows: list[Row]
     layout: str  # grid / tabbed / linear
     first_line: int
+
+    def __post_init__(self):
+        for i, row in enumerate(self.rows):
+            row.index = i
 
 
 # ---- finding the regions ------------------------------------------------------------------------------------

@@ -93,3 +93,21 @@ def test_004_units_and_signed_values(seeds_dir):
     assert result.cell("active_disclosure", "admin_penalty", "items_change").value == -810
     assert result.cell("applications", "other_handling", "total") is not None  # 2019: （六） is a single row
     assert result.cell("applications", "other_misc", "total") is None
+
+
+@pytest.mark.parametrize("seed_id,fmt", CASES)
+def test_every_printed_cell_keeps_its_position(seed_id, fmt, seeds_dir):
+    result = extracted(seed_id, fmt, seeds_dir)
+    for c in result.cells:
+        if c.status != "blank":
+            assert None not in (c.source.table, c.source.row, c.source.col), (c.table, c.row, c.col)
+            assert (c.source.line is not None) == (fmt == "text")
+
+
+def test_text_cell_points_at_its_line(seeds_dir):
+    result = extracted("001_759fee5d4dfad9d3", "text", seeds_dir)
+    cell = result.cell("applications", "new_received", "natural_person")
+    assert cell.source.line == 55  # "一、本年新收政府信息公开申请数量⇥⇥17⇥0…" is line 55 of the seed
+    html = extracted("001_759fee5d4dfad9d3", "html", seeds_dir)
+    src = html.cell("applications", "new_received", "natural_person").source
+    assert src.col == 3  # after the label spanning the three label columns A–C
