@@ -164,6 +164,16 @@ class ProseItem:
 
 
 @dataclass
+class TextRowItem:
+    """One visual row of a table printed without ruling lines (pdf_unruled): the text of each column, with
+    its box (None for a column left empty in this row). Becomes one Line with one cell per column; table=None,
+    so downstream reads it like a tab-separated text row."""
+    cells: list[tuple[str, tuple[float, float, float, float] | None]]
+    page: int
+    bbox: tuple[float, float, float, float]
+
+
+@dataclass
 class TableItem:
     """One table as found on one page: cell rectangles with their text (not yet on grid positions)."""
     cells: list[GridCell]
@@ -197,10 +207,14 @@ class DocumentBuilder:
         items = sorted(items, key=lambda it: (it.bbox[1], it.bbox[0]))
         first = True
         for item in items:
-            if isinstance(item, ProseItem):
+            if isinstance(item, TextRowItem):
+                self.order.append(item)
+            elif isinstance(item, ProseItem):
                 if _PAGE_NUMBER.match(item.text):
                     self.page_numbers_dropped += 1
                     continue
+                if first and _fold_into_unruled_row(self.order[-1] if self.order else None, item):
+                    continue  # still first: the next line may be the row's rest too
                 self.order.append(item)
             else:
                 if not (first and self._continue(item)):
@@ -295,6 +309,10 @@ class DocumentBuilder:
                 out.append(Line([SourceCell(item.text, page=item.page, bbox=_round(item.bbox),
                                             confidence=item.confidence)]))
                 continue
+            if isinstance(item, TextRowItem):
+                out.append(Line([SourceCell(text, page=item.page, bbox=_round(box) if box else None)
+                                 for text, box in item.cells]))
+                continue
             by_row: dict[int, list[GridCell]] = {}
             for c in item.cells:
                 by_row.setdefault(c.row, []).append(c)
@@ -303,6 +321,18 @@ class DocumentBuilder:
                                             bbox=_round(c.bbox), confidence=c.confidence)
                                  for c in sorted(by_row[r], key=lambda c: c.col)], table=item.index))
         return out
+
+
+def _fold_into_unruled_row(above, item: ProseItem) -> bool:
+    """A label line at the top of a page, without a number, under a cell of the unruled table row that ended
+    the previous page: the rest of that row, broken over the page (folded into that cell)."""
+    if not isinstance(above, TextRowItem) or re.search(r"\d", item.text):
+        return False
+    for i, (text, box) in enumerate(above.cells):
+        if box and item.bbox[0] < box[2] and item.bbox[2] > box[0] and item.bbox[0] >= box[0] - 3:
+            above.cells[i] = (join_text([text, item.text]), box)
+            return True
+    return False
 
 
 def _is_broken_row(first_row: list[GridCell], prev_last: dict[int, GridCell]) -> bool:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import io
 import logging
 
-from extract.formats import limits, pdfium_layer
-from extract.formats.grid import (normalise_document, DocumentBuilder, ProseItem, TableItem, clean_text, join_text,
-                                  cells_from_separators, cluster, locate, owner_map)
+from extract.formats import limits, pdf_unruled, pdfium_layer
+from extract.formats.grid import (DocumentBuilder, TableItem, cells_from_separators, cluster, join_text, locate,
+                                  normalise_document, owner_map)
 from extract.model import ExtractError, ParsedDocument
 
 # pdfminer logs a warning for every odd object in real-world PDFs; they are not ours to act on.
@@ -205,12 +205,8 @@ def page_items(chars: list[dict], edges: list[dict], number: int) -> list:
         for c in cells:
             c.text = chars_to_text(bucket.get(id(c), []))
         items.append(TableItem(cells, number, tuple(bbox)))
-    for line in chars_to_lines(rest):
-        text = clean_text(_line_text(line))
-        if text:
-            box = (min(c["x0"] for c in line), min(c["top"] for c in line),
-                   max(c["x1"] for c in line), max(c["bottom"] for c in line))
-            items.append(ProseItem(text, number, box))
+    # Outside the ruled tables: prose, and tables printed without ruling lines (rows rebuilt from positions).
+    items.extend(pdf_unruled.page_items(chars_to_lines(rest), number, _line_text))
     return items
 
 
