@@ -19,6 +19,9 @@ What lives in Redis (every key starts with the prefix, default `nianbao`):
     <p>:robots              hash netloc -> robots.txt body (fetched once for all workers)
     <p>:activity            counter, +1 per handled response (lets idle workers tell "slow" from "stuck")
     <p>:workers             hash worker (host:pid) -> responses handled (kept in crawl_runs.stats)
+    <p>:inflight            hash lease id -> {worker, taken, score}: requests a worker popped and has not finished
+    <p>:inflight:requests   hash lease id -> the popped request, as queued (put back if its worker dies)
+    <p>:alive:<worker>      the worker's heartbeat (expires NIANBAO_WORKER_HEARTBEAT s after its last beat)
 
 Portal state lives in Redis (RedisPortalState), not in the ingester: the spider decides things from it while
 crawling (already seen? report already found? page cap? platform of the column?), so every worker must see the
@@ -57,6 +60,11 @@ class Keys:
         self.robots = f"{prefix}:robots"
         self.activity = f"{prefix}:activity"
         self.workers = f"{prefix}:workers"
+        self.inflight = f"{prefix}:inflight"
+        self.inflight_requests = f"{prefix}:inflight:requests"
+
+    def alive(self, worker: str) -> str:
+        return f"{self.prefix}:alive:{worker}"
 
     def portal(self, adcode: str) -> str:
         return f"{self.prefix}:portal:{adcode}"
@@ -71,7 +79,7 @@ class Keys:
         """What one crawl leaves behind, deleted once it is ingested. Not `run` (kept, marked ingested, so late
         workers see the crawl is over) and not the validators (they outlive crawls)."""
         found = [self.requests, self.dupefilter, self.portals, self.open, self.robots, self.activity,
-                 self.workers]
+                 self.workers, self.inflight, self.inflight_requests]
         for pattern in (f"{self.prefix}:portal:*", f"{self.prefix}:host:*", f"{self.robots}:lock:*"):
             found += [k.decode() if isinstance(k, bytes) else k for k in server.scan_iter(pattern, count=1000)]
         return found
@@ -192,7 +200,7 @@ class RedisPortalState(PortalState):
 
     def __init__(self, server, keys: Keys, adcode, name, url, column_url, platform_hint, region_names, *,
                  publish: bool = True):
-        self.server, self.key = server, keys.portal(adcode)
+        self.server, self.keys, self.key = server, keys, keys.portal(adcode)
         self.adcode, self.name, self.url, self.column_url = adcode, name, url, column_url
         self.platform_hint, self.region_names = platform_hint, list(region_names)
         self.scope = RedisSet(server, self.key + ":scope")
@@ -222,6 +230,15 @@ class RedisPortalState(PortalState):
 
     def claim(self, key: str) -> bool:
         return self.seen.add(key)
+
+    def settle(self, request_meta: dict) -> int:
+        """pending -= 1 and the request's lease ends, atomically: a worker killed at any moment leaves either both
+        undone (the request is put back and answered again) or both done. A worker whose lease was taken back
+        meanwhile (its heartbeat lapsed) does not count the request: the worker it was given to will."""
+        lease = request_meta.get("lease")
+        if not lease:
+            return self.incr("pending", -1)
+        return int(self.server.eval(_SETTLE, 3, self.key, self.keys.inflight, self.keys.inflight_requests, lease))
 
     def add_report(self, url: str, row: dict) -> bool:
         return self.reports.add(url, row)
@@ -263,6 +280,7 @@ def worker_settings(redis_url: str, prefix: str = DEFAULT_PREFIX) -> dict:
         "SCHEDULER": "crawler.distributed.SharedScheduler",
         "SCHEDULER_PERSIST": "True",  # one worker closing must not flush the others' queue
         "SCHEDULER_QUEUE_KEY": keys.requests,
+        "SCHEDULER_QUEUE_CLASS": "crawler.distributed.LeasedPriorityQueue",
         "SCHEDULER_DUPEFILTER_KEY": keys.dupefilter,
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
     }
@@ -361,6 +379,9 @@ class Worker:
         self.idle_timeout = s.getfloat("NIANBAO_WORKER_IDLE_TIMEOUT", 300)
         self._activity = (None, time.monotonic())
         self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self.heartbeat_ms = int(s.getfloat("NIANBAO_WORKER_HEARTBEAT", 30) * 1000)
+        self.beat()  # alive before the first pop
+        self._beats = None
 
     @classmethod
     def attach(cls, spider, crawler) -> "Worker":
@@ -373,7 +394,28 @@ class Worker:
         crawler.signals.connect(worker.spider_idle, signal=signals.spider_idle)
         # Every handled response counts as activity (see spider_idle).
         crawler.signals.connect(worker.response_handled, signal=signals.response_received)
+        crawler.signals.connect(worker.opened, signal=signals.spider_opened)
+        crawler.signals.connect(worker.closed, signal=signals.spider_closed)
         return worker
+
+    def beat(self) -> None:
+        """Heartbeat; on each beat, the requests of dead workers go back on the queue."""
+        self.server.set(self.keys.alive(self.name), 1, px=self.heartbeat_ms)
+        requeued = requeue_dead_leases(self.server, self.keys)
+        if requeued:
+            print(f"worker {self.name}: {requeued} requests of a dead worker put back on the queue",
+                  file=sys.stderr, flush=True)
+
+    def opened(self, spider=None) -> None:
+        from twisted.internet.task import LoopingCall
+
+        self._beats = LoopingCall(self.beat)
+        self._beats.start(self.heartbeat_ms / 3000, now=True)
+
+    def closed(self, spider=None, reason=None) -> None:
+        if self._beats is not None and self._beats.running:
+            self._beats.stop()
+        self.server.delete(self.keys.alive(self.name))  # anything still leased is put back at once
 
     def response_handled(self, **kwargs) -> None:
         pipe = self.server.pipeline(transaction=False)
@@ -415,6 +457,113 @@ class SharedScheduler(_RedisScheduler):
         engine = getattr(spider.crawler, "engine", None)
         if engine is not None:  # read when the engine starts its slot heartbeat, right after this
             engine._SLOT_HEARTBEAT_INTERVAL = spider.crawler.settings.getfloat("NIANBAO_REDIS_POLL", 0.25)
+
+
+# -- leases -----------------------------------------------------------------------------------------------------------
+# scrapy-redis pops without a lease: a worker killed mid-request would lose what it had popped. Here a request
+# belongs to the worker that popped it only while that worker's heartbeat key lives; anyone who finds a lease of a
+# dead worker puts the request back. Each step is one Lua script, so each is atomic and happens once.
+
+# Pop the best request and lease it in the same step (a kill between the two would lose it). The lease id is unique
+# per pop (a request put back and popped again gets a new one, so a late settle of the old lease cannot end it).
+_POP_AND_LEASE = """
+local top = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #top == 0 then return false end
+redis.call('ZREM', KEYS[1], top[1])
+local id = redis.sha1hex(ARGV[1] .. ARGV[2] .. top[1])
+redis.call('HSET', KEYS[2], id, cjson.encode({worker = ARGV[1], taken = tonumber(ARGV[2]), score = tonumber(top[2])}))
+redis.call('HSET', KEYS[3], id, top[1])
+return {top[1], id}
+"""
+
+# A request's successor (redirect, retry) is queued: the lease passes to the queue in the same step.
+_PUSH_AND_RELEASE = """
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+if ARGV[3] ~= '' then redis.call('HDEL', KEYS[2], ARGV[3]); redis.call('HDEL', KEYS[3], ARGV[3]) end
+return 1
+"""
+
+# The answer was handled: end the lease and count the request as answered, unless the lease was taken back.
+_SETTLE = """
+if redis.call('HDEL', KEYS[2], ARGV[1]) == 0 then return tonumber(redis.call('HGET', KEYS[1], 'pending') or 0) end
+redis.call('HDEL', KEYS[3], ARGV[1])
+return redis.call('HINCRBY', KEYS[1], 'pending', -1)
+"""
+
+# Put every request leased by a worker without heartbeat back on the queue; returns how many.
+_REQUEUE_DEAD = """
+local leases = redis.call('HGETALL', KEYS[1])
+local n = 0
+for i = 1, #leases, 2 do
+  local lease = cjson.decode(leases[i + 1])
+  if redis.call('EXISTS', ARGV[1] .. lease.worker) == 0 then
+    local data = redis.call('HGET', KEYS[2], leases[i])
+    redis.call('HDEL', KEYS[1], leases[i])
+    redis.call('HDEL', KEYS[2], leases[i])
+    if data then redis.call('ZADD', KEYS[3], lease.score, data); n = n + 1 end
+  end
+end
+return n
+"""
+
+
+def requeue_dead_leases(server, keys: Keys) -> int:
+    """Requests popped by workers whose heartbeat expired go back on the queue (idempotent: a lease is put back
+    once, by whoever finds it first). Called by every worker on each heartbeat and by the idle ingester."""
+    return int(server.eval(_REQUEUE_DEAD, 3, keys.inflight, keys.inflight_requests, keys.requests,
+                           keys.alive("")))
+
+
+try:
+    from scrapy_redis.queue import PriorityQueue as _RedisPriorityQueue
+except ImportError:
+    _RedisPriorityQueue = object
+
+
+class LeasedPriorityQueue(_RedisPriorityQueue):
+    """scrapy-redis's priority queue whose pop leases the request to this worker (request.meta["lease"])."""
+
+    def push(self, request):
+        lease = request.meta.get("lease") or ""
+        self.server.eval(_PUSH_AND_RELEASE, 3, self.key, self.keys.inflight, self.keys.inflight_requests,
+                         -request.priority, self._encode_request(request), lease)
+
+    def pop(self, timeout=0):
+        found = self.server.eval(_POP_AND_LEASE, 3, self.key, self.keys.inflight, self.keys.inflight_requests,
+                                 self.spider.worker.name, f"{time.time():.3f}")
+        if not found:
+            return None
+        request = self._decode_request(found[0])
+        request.meta["lease"] = found[1].decode()
+        return request
+
+    @property
+    def keys(self) -> Keys:
+        return self.spider.worker.keys
+
+
+class StallMiddleware:
+    """Test only (NIANBAO_TEST_STALL_URL): requests whose URL contains this text never leave the worker, so a test
+    can kill the worker while it holds their lease."""
+
+    def __init__(self, crawler):
+        from scrapy.exceptions import NotConfigured
+
+        self.needle = crawler.settings.get("NIANBAO_TEST_STALL_URL")
+        if not self.needle:
+            raise NotConfigured
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    async def process_request(self, request, spider=None):
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet import defer
+
+        if self.needle in request.url:
+            await maybe_deferred_to_future(defer.Deferred())  # forever
+        return None
 
 
 # -- worker middlewares -------------------------------------------------------------------------------------------------
@@ -538,7 +687,8 @@ def worker_components() -> dict:
                    "crawler.distributed.SharedConditionalGetMiddleware": 800,
                    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
                    "crawler.distributed.SharedRobotsTxtMiddleware": 100,  # Scrapy's own place for it
-                   "crawler.distributed.SharedHostDelayMiddleware": 75}  # after HostSlotMiddleware (70)
+                   "crawler.distributed.SharedHostDelayMiddleware": 75,  # after HostSlotMiddleware (70)
+                   "crawler.distributed.StallMiddleware": 990}  # off unless NIANBAO_TEST_STALL_URL
     return {"ITEM_PIPELINES": {"crawler.distributed.RedisItemPipeline": 300},
             "DOWNLOADER_MIDDLEWARES": middlewares}
 
@@ -709,6 +859,8 @@ def ingest_crawl(server, keys: Keys, store, run: dict, *, idle_timeout: float, e
         activity = server.get(keys.activity)
         if activity != last_activity:
             last_activity, last_progress = activity, time.monotonic()
+        if requeue_dead_leases(server, keys):  # a worker died; the others (or the next one) answer them
+            last_progress = time.monotonic()
         if time.monotonic() - last_progress > idle_timeout and server.zcard(keys.requests) == 0:
             settle_unfinished(server, keys, writer)  # requests were lost (a worker killed mid-request)
             break

@@ -8,6 +8,7 @@ A subset of the sample portals keeps this under ~40 s: TRS (GET pagination), Han
 from __future__ import annotations
 
 import collections
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -175,6 +176,64 @@ def test_workers_without_the_blob_store_revalidate_attachments_only(redis_url, p
             assert e["status"] == 304, e
         else:  # pages and lists are asked for unconditionally (200, or redirects and walls as before)
             assert e["status"] != 304, e
+
+
+def test_a_killed_worker_loses_no_request(redis_url, portals, reference):
+    """One worker crawls and is SIGKILLed while it holds a request (it stalls forever on one report page, so the
+    kill lands mid-request); once its heartbeat expires, the second worker puts its leased requests back on
+    the queue and finishes the crawl. The archive equals the one-process crawl, statuses and page counts included."""
+    import os
+    import signal
+    import time
+    from urllib.parse import urlsplit
+
+    import redis
+
+    from crawler import distributed
+
+    con = sqlite3.connect(reference["db"])
+    report = con.execute("SELECT url FROM report_items WHERE adcode = '630222' ORDER BY url LIMIT 1").fetchone()[0]
+    con.close()
+    stall = urlsplit(report).path
+    server, keys = redis.Redis.from_url(redis_url), distributed.Keys()
+    settings = {**run.FAST_SETTINGS, "NIANBAO_WORKER_HEARTBEAT": "1.5"}
+    db = portals["work"] / "killed" / "archive.db"
+    server.delete(keys.validators)  # a new archive: the earlier crawls' validators (304s) do not apply to it
+    portals["handle"].reset_log()
+    writer = ingester(redis_url, db)
+    distributed.seed(redis_url, portals_csv=portals["csv"], settings=run.FAST_SETTINGS)
+    # One request at a time: when it stalls, the doomed worker is idle (not inside a callback) when killed; see
+    # docs/distributed.md "Crashes" for a kill during the milliseconds a response is being handled.
+    doomed = distributed.start_worker(redis_url, allow_loopback=True, settings={
+        **settings, "NIANBAO_TEST_STALL_URL": stall, "CONCURRENT_REQUESTS": "1"})
+    procs = [doomed, writer]
+    try:
+        deadline = time.monotonic() + 30
+        # wait until the stalled request is the only one the worker holds: every other answer fully handled
+        while not [stall.encode() in data for data in server.hvals(keys.inflight_requests)] == [True]:
+            assert doomed.poll() is None and time.monotonic() < deadline, "the worker never took the stalled request"
+            time.sleep(0.05)
+        leased = {json.loads(v)["worker"] for v in server.hvals(keys.inflight)}
+        assert leased == {f"{os.uname().nodename}:{doomed.pid}"}, leased
+        doomed.send_signal(signal.SIGKILL)
+        doomed.wait(timeout=10)
+        survivor = distributed.start_worker(redis_url, allow_loopback=True, settings=settings)
+        procs.append(survivor)
+        code = survivor.wait(timeout=60)
+        out, _ = writer.communicate(timeout=60)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+    assert code == 0 and writer.returncode == 0, out
+    one, killed = archive_state(reference["db"]), archive_state(db)
+    for part in one:
+        assert killed[part] == one[part], part
+    assert server.hlen(keys.inflight) == 0  # every lease ended
+    counts = fetch_counts(portals["handle"])
+    assert set(counts) == set(reference["counts"])  # nothing the one-process crawl fetched is missing
+    report_path = [k for k in counts if k[2].split("?")[0] == stall]
+    assert report_path and all(counts[k] == 1 for k in report_path)  # it never left the killed worker
 
 
 def test_cli_refuses_unclear_requests(redis_url, portals):

@@ -90,6 +90,11 @@ class PortalState:
         setattr(self, counter, value)
         return value
 
+    def settle(self, request_meta: dict) -> int:
+        """A request's answer was handled: pending -= 1, returns the new value. (The Redis state also ends the
+        request's lease in the same transaction, see crawler.distributed.)"""
+        return self.incr("pending", -1)
+
     def claim(self, key: str) -> bool:
         """Mark a document key as requested; False when it already was."""
         if key in self.seen:
@@ -206,7 +211,7 @@ class PortalsSpider(scrapy.Spider):
             st.failures.append(f"{type(exc).__name__}: {exc}")
             yield {"kind": "error", "adcode": st.adcode, "url": meta.get("doc_key"), "stage": "crawl",
                    "error": type(exc).__name__, "message": str(exc)[:500]}
-        if st.incr("pending", -1) <= 0 and not st.done:
+        if st.settle(meta) <= 0 and not st.done:
             yield self.finish(st)
 
     # -- callbacks ------------------------------------------------------------------------------------------------
