@@ -48,8 +48,11 @@ def extract_report(parts: list[tuple[bytes, str, dict]]) -> tuple[ExtractionResu
     listing/page metadata (title, publication date) is kept where it has it; the other fields come from the
     document the tables came from. Returns the merged result and the index of the part the cells came from,
     so each cell stays traceable to its document."""
-    results = [extract_bytes(data, source, hints) for data, source, hints in parts]
-    page = results[0]
+    page = extract_bytes(*parts[0])
+    # What the page says about the report (its publication date) is a hint for reading the attachments, so the
+    # rules that depend on it (late publication) are evaluated with the page's date, not re-derived afterwards.
+    known = {"published_date": page.meta.published_date} if page.meta.published_date else {}
+    results = [page] + [extract_bytes(data, source, {**hints, **known}) for data, source, hints in parts[1:]]
     best = max(range(len(results)), key=lambda i: (len(results[i].cells), i == 0))
     if best == 0 or not results[best].cells:
         return page, 0

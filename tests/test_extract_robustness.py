@@ -184,3 +184,16 @@ def test_review_table_with_trailing_blank_cells_is_complete():
     assert all(cells[(r, c)].status == "blank" for r in ("litigation_direct", "litigation_after_review")
                for c in ("upheld", "corrected", "other_result", "pending", "total"))
     assert "incomplete_table" not in {f.kind for f in result.flags}
+
+
+def test_attachment_report_is_judged_by_the_page_date(seeds_dir):
+    """The page's publication date decides lateness even when the tables come from an attachment."""
+    from extract.pipeline import extract_report
+    page = ("<html><head><meta name='PubDate' content='2021-12-01 09:30'></head><body><div id='zoom'>"
+            "<p>靖远县2020年政府信息公开工作年度报告</p><p>附件：<a href='x.doc'>年报全文</a></p></div></body></html>")
+    attachment = (seeds_dir / "004_99a88681b58e46ea.txt").read_bytes()  # its own text dates it 2021-01-08
+    result, index = extract_report([(page.encode(), "http://127.0.0.1/nb.html", {}),
+                                    (attachment, "http://127.0.0.1/x.doc", {})])
+    assert index == 1 and result.meta.published_date == "2021-12-01"
+    late = next(f for f in result.flags if f.kind == "late_publication")
+    assert late.data["due"] == "2021-03-31"
