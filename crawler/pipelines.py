@@ -26,16 +26,10 @@ from crawler.adapters import for_platform
 from crawler.discovery import Page
 from crawler.middlewares import store_for
 from crawler.store import Store
+from extract.formats import kind_of
 
 KEEP_HEADERS = ("content-type", "content-disposition", "etag", "last-modified", "content-length", "server",
                 "location", "cache-control", "date")
-
-
-def sniff_kind(data: bytes, filename: str | None) -> str:
-    from extract.formats import ole2_kind, sniff
-
-    kind = sniff(data)
-    return ole2_kind(data, {"filename": filename or ""}) if kind == "ole2" else kind
 
 
 class WarcLog:
@@ -113,7 +107,7 @@ class ArchiveWriter:
             discovery.filename_from_url(item["url"])
         if not filename and item.get("link_text") and discovery._FILE_EXT.search(item["link_text"] or ""):
             filename = item["link_text"]
-        kind = sniff_kind(body, filename)
+        kind = kind_of(body, filename)
         previous = self.store.last_document(item["key"])
         parent = self.store.last_document(item["parent_key"]) if item.get("parent_key") else None
         doc = self.store.add_document(

@@ -71,13 +71,17 @@ def ole2_kind(data: bytes, hints: dict) -> str:
     return "doc"
 
 
+def kind_of(data: bytes, filename: str | None = None) -> str:
+    """sniff(), with OLE2 containers resolved to doc / wps / xls."""
+    kind = sniff(data)
+    return ole2_kind(data, {"filename": filename or ""}) if kind == "ole2" else kind
+
+
 def parse(data: bytes, hints: dict | None = None) -> ParsedDocument:
     hints = dict(hints or {})
-    kind = sniff(data)
+    kind = kind_of(data, hints.get("filename"))
     if kind == "empty":
         raise ExtractError("empty", "the document is empty (no bytes or only whitespace)")
-    if kind == "ole2":
-        kind = ole2_kind(data, hints)
     if kind in ("binary", "zip"):
         raise ExtractError("unsupported_format",
                            f"not a report format this extractor reads (sniffed: {kind}, {len(data)} bytes)")
