@@ -20,17 +20,17 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers, HtmlResponse, Response
 from scrapy.responsetypes import responsetypes
 
-from crawler.store import Store
+from storage import Archive
 
 
-def store_for(crawler) -> Store:
-    """One Store per crawler process, shared by middlewares (reads) and the item pipeline (the writer)."""
-    store = getattr(crawler, "nianbao_store", None)
-    if store is None:
+def archive_for(crawler) -> Archive:
+    """One Archive per crawler process, shared by middlewares (reads) and the item pipeline (the writer)."""
+    archive = getattr(crawler, "nianbao_archive", None)
+    if archive is None:
         spider = getattr(crawler, "spider", None)
         path = getattr(spider, "db_path", None) or crawler.settings.get("NIANBAO_DB", "archive.db")
-        store = crawler.nianbao_store = Store(path)
-    return store
+        archive = crawler.nianbao_archive = Archive(path)
+    return archive
 
 
 @lru_cache(maxsize=4096)
@@ -106,12 +106,12 @@ class ConditionalGetMiddleware:
         return cls(crawler)
 
     # Where validators and archived bytes come from: the local archive here; Redis and maybe nothing for a
-    # distributed worker (crawler.distributed.SharedConditionalGetMiddleware).
+    # distributed worker (crawler.distributed.middlewares.SharedConditionalGetMiddleware).
     def previous_for(self, request) -> dict | None:
-        return store_for(self.crawler).last_document(request.meta["doc_key"])
+        return archive_for(self.crawler).last_document(request.meta["doc_key"])
 
     def archived_body(self, previous: dict, request) -> bytes:
-        return store_for(self.crawler).blobs.get(previous["sha256"])
+        return archive_for(self.crawler).blobs.get(previous["sha256"])
 
     def process_request(self, request):
         if request.method != "GET" or request.meta.get("dont_revalidate") or "doc_key" not in request.meta:

@@ -8,9 +8,10 @@
 ArchiveWriter holds that logic; ArchivePipeline feeds it in a one-process crawl, the distributed ingester
 (crawler.distributed) feeds it items popped from Redis.
 
-When the spider closes, the extractor runs on report documents that have no extraction yet (extract_pending):
-that is what makes a SIGKILL harmless — a restart finds the same work undone and does it, and finds everything
-already stored (conditional GETs answer 304, blobs are content-addressed, rows are keyed) and does not redo it.
+When the spider closes, the extractor runs on report documents that have no extraction yet
+(crawler.extraction.extract_pending): that is what makes a SIGKILL harmless — a restart finds the same work undone
+and does it, and finds everything already stored (conditional GETs answer 304, blobs are content-addressed, rows
+are keyed) and does not redo it.
 """
 from __future__ import annotations
 
@@ -22,11 +23,10 @@ from io import BytesIO
 from pathlib import Path
 
 from crawler import discovery
-from crawler.adapters import for_platform
-from crawler.discovery import Page
-from crawler.middlewares import store_for
-from crawler.store import Store
+from crawler.extraction import extract_pending
+from crawler.middlewares import archive_for
 from extract.formats import kind_of
+from storage import Archive
 
 KEEP_HEADERS = ("content-type", "content-disposition", "etag", "last-modified", "content-length", "server",
                 "location", "cache-control", "date")
@@ -68,11 +68,11 @@ class ArchiveWriter:
     """Writes crawl items into the archive: the one place for the write logic, used by ArchivePipeline (items from
     the spider in this process) and by the distributed ingester (items popped from Redis, crawler.distributed)."""
 
-    def __init__(self, store: Store, run_id: int, total_portals=None):
-        self.store = store
+    def __init__(self, archive: Archive, run_id: int, total_portals=None):
+        self.archive = archive
         self.run_id = run_id
         self.total_portals = total_portals  # callable or int, for the progress line only
-        self.warc = WarcLog(store.db_path.parent, f"run{run_id}")
+        self.warc = WarcLog(archive.db_path.parent, f"run{run_id}")
         self.counts = {"new_documents": 0, "not_modified": 0, "reports_found": 0, "errors": 0, "portals": 0}
 
     def write(self, item: dict) -> None:
@@ -84,20 +84,18 @@ class ArchiveWriter:
         elif kind == "portal_status":
             self.portal_status(item)
         elif kind == "gone":
-            from nianbao.versions import mark_gone
-            mark_gone(self.store, item["url"], item["seen_at"], item["http_status"])
+            self.archive.versions.mark_gone(item["url"], item["seen_at"], item["http_status"])
         elif kind == "error":
             self.counts["errors"] += 1
-            self.store.record_error(item.get("url") or "", item.get("error") or "error", item.get("message") or "",
+            self.archive.record_error(item.get("url") or "", item.get("error") or "error", item.get("message") or "",
                                     stage=item.get("stage") or "crawl")
 
     def document(self, item: dict) -> None:
         if item["not_modified"]:
             self.counts["not_modified"] += 1
-            previous = self.store.last_document(item["key"])
+            previous = self.archive.last_document(item["key"])
             if previous:  # fetched_at = the last time the server confirmed these bytes (304 included)
-                self.store.db.conn.execute("UPDATE documents SET fetched_at = ? WHERE id = ?",
-                                           [item["fetched_at"], previous["id"]])
+                self.archive.touch_document(previous["id"], item["fetched_at"])
             return
         body: bytes = item["body"]
         headers = {k: v for k, v in item["headers"].items() if k.lower() in KEEP_HEADERS}
@@ -108,9 +106,9 @@ class ArchiveWriter:
         if not filename and item.get("link_text") and discovery._FILE_EXT.search(item["link_text"] or ""):
             filename = item["link_text"]
         kind = kind_of(body, filename)
-        previous = self.store.last_document(item["key"])
-        parent = self.store.last_document(item["parent_key"]) if item.get("parent_key") else None
-        doc = self.store.add_document(
+        previous = self.archive.last_document(item["key"])
+        parent = self.archive.last_document(item["parent_key"]) if item.get("parent_key") else None
+        doc = self.archive.add_document(
             body, url=item["key"], final_url=item["final_url"], http_status=item["status"], headers=headers,
             etag=lower.get("etag"), last_modified=lower.get("last-modified"), fetched_at=item["fetched_at"],
             role=item["role"], portal_adcode=item["adcode"], parent_id=parent["id"] if parent else None,
@@ -129,10 +127,10 @@ class ArchiveWriter:
                 row[k] = item[k]
         if "doc_url" not in item:
             self.counts["reports_found"] += 1
-        self.store.upsert_report_item(row)
+        self.archive.crawl.upsert_report_item(row)
 
     def portal_status(self, item: dict) -> None:
-        self.store.set_portal_status(self.run_id, item["adcode"], item["status"], item["detail"],
+        self.archive.crawl.set_portal_status(self.run_id, item["adcode"], item["status"], item["detail"],
                                      item["reports_found"], item["pages_fetched"])
         self.counts["portals"] += 1
         total = self.total_portals() if callable(self.total_portals) else self.total_portals
@@ -145,13 +143,13 @@ class ArchiveWriter:
         """End of the crawl: close the WARC, extract what is new, record the run's counts."""
         self.warc.close()
         if extract:
-            summary = extract_pending(self.store, adcodes)
+            summary = extract_pending(self.archive, adcodes)
             self.counts["errors"] += summary["errors"]
             print(f"extraction: {summary['extracted']} documents extracted, {summary['skipped']} unchanged, "
                   f"{summary['errors']} errors", file=sys.stderr, flush=True)
         stats = dict(stats)
         stats["not_modified_documents"] = self.counts["not_modified"]
-        self.store.finish_run(self.run_id, stats=json.dumps(stats, default=str, ensure_ascii=False),
+        self.archive.crawl.finish_run(self.run_id, stats=json.dumps(stats, default=str, ensure_ascii=False),
                               portals=self.counts["portals"],
                               reports_found=self.counts["reports_found"],
                               new_documents=self.counts["new_documents"], errors=self.counts["errors"])
@@ -169,7 +167,7 @@ class ArchivePipeline:
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.store: Store | None = None
+        self.archive: Archive | None = None
         self.started = time.monotonic()
 
     @classmethod
@@ -179,14 +177,13 @@ class ArchivePipeline:
     def open_spider(self, spider=None):
         spider = spider or self.crawler.spider
         self.spider = spider
-        self.store = store_for(self.crawler)
+        self.archive = archive_for(self.crawler)
         if spider.portals_csv:
-            from crawler import registry
-            registry.import_csv(self.store, spider.portals_csv)
+            self.archive.registry.import_csv(spider.portals_csv)
         if spider.run_id is None:
-            spider.run_id = self.store.start_run({"adcodes": spider.adcodes, "portals": spider.portals_csv})
+            spider.run_id = self.archive.crawl.start_run({"adcodes": spider.adcodes, "portals": spider.portals_csv})
         self.run_id = spider.run_id
-        self.writer = ArchiveWriter(self.store, self.run_id,
+        self.writer = ArchiveWriter(self.archive, self.run_id,
                                     total_portals=lambda: len(getattr(self.spider, "states", {})))
 
     @property
@@ -204,73 +201,3 @@ class ArchivePipeline:
                 self.writer.portal_status(spider.finish(st))
         self.writer.finish(list(getattr(spider, "states", {}).keys()), scrapy_stats(self.crawler),
                            extract=self.crawler.settings.getbool("NIANBAO_EXTRACT", True))
-
-
-# -- extraction of report documents ---------------------------------------------------------------------------------
-def _report_exists(store: Store, report_id: str) -> dict | None:
-    row = store.db.execute("SELECT id, n_cells FROM reports WHERE id = ?", [report_id]).fetchone()
-    return {"id": row[0], "n_cells": row[1]} if row else None
-
-
-def _hints(doc: dict, row: dict, extra: dict) -> dict:
-    """What the crawl knows about a report document, passed to the extractor as hints."""
-    return {"url": doc.get("url"), "content_type": doc.get("content_type"), "filename": doc.get("filename"),
-            "title": row.get("title"), "region_code": row.get("adcode"), "agency_kind": row.get("unit_kind"),
-            "published_date": row.get("published"), **extra}
-
-
-def _has_open_error(store: Store, doc_id: int) -> bool:
-    return store.db.execute("SELECT 1 FROM errors WHERE document_id = ? AND stage = 'extract' AND resolved_at IS NULL "
-                            "LIMIT 1", [doc_id]).fetchone() is not None
-
-
-def extract_pending(store: Store, adcodes: list[str] | None = None) -> dict:
-    """Extract every report not extracted yet, as ONE report made of its page and its attachments (tables from
-    whichever has them, extract.pipeline.extract_report). Idempotent: the report id derives from the bytes of
-    those documents, so an unchanged report is skipped and a changed one becomes a new version of its URL."""
-    from extract.pipeline import extract_report
-    from nianbao.archive import Archive, StoredDocument
-    from nianbao.versions import record_version
-
-    summary = {"extracted": 0, "skipped": 0, "errors": 0}
-    where, params = ("adcode IN (%s)" % ",".join("?" * len(adcodes)), adcodes) if adcodes else ("1", [])
-    cursor = store.db.execute(f"SELECT * FROM report_items WHERE {where} ORDER BY adcode, url", params)
-    cols = [d[0] for d in cursor.description]
-    for row in [dict(zip(cols, values)) for values in cursor.fetchall()]:
-        page_doc = store.last_document(row.get("doc_url") or row["url"])
-        if page_doc is None:
-            continue  # the page was never fetched (404, wall): nothing to extract
-        attachments = [(u, d) for u in json.loads(row.get("attachment_urls") or "[]")
-                       if (d := store.last_document(u)) is not None]
-        docs = [page_doc] + [d for _, d in attachments]
-        report_id = Archive.report_id_for([d["sha256"] for d in docs])
-        try:
-            if _report_exists(store, report_id) or _has_open_error(store, page_doc["id"]):
-                summary["skipped"] += 1
-            else:
-                data = store.blobs.get(page_doc["sha256"])
-                text = data.decode("utf-8", "replace") if page_doc.get("content_type") in ("text", "html") else ""
-                content, extra = for_platform(row.get("platform")).report_content(Page(row["url"], data, text))
-                parts = [(content, row["url"], _hints(page_doc, row, extra))] + [
-                    (store.blobs.get(d["sha256"]), url, _hints(d, row, {})) for url, d in attachments]
-                result, index = extract_report(parts)
-                stored = [StoredDocument(d["id"], d["sha256"]) for d in docs]
-                store.write_extraction(result, stored[0], url=row["url"],
-                                       attachments=[(d, "attachment") for d in stored[1:]],
-                                       cells_document=stored[index])
-                summary["extracted"] += 1
-                summary["errors"] += len(result.errors)
-        except Exception as exc:  # one report never stops the batch
-            summary["errors"] += 1
-            store.record_error(row["url"], type(exc).__name__, str(exc)[:1000], stage="extract",
-                               document_id=page_doc["id"])
-            continue
-        if _report_exists(store, report_id):
-            if row.get("report_id") != report_id:
-                store.db.execute("UPDATE report_items SET report_id = ? WHERE adcode = ? AND url = ?",
-                                 [report_id, row["adcode"], row["url"]])
-            try:
-                record_version(store, row["url"], report_id, page_doc.get("fetched_at") or row.get("last_seen"))
-            except Exception as exc:
-                store.record_error(row["url"], type(exc).__name__, str(exc)[:1000], stage="versions")
-    return summary

@@ -1,5 +1,5 @@
-"""Running a crawl: the spider runs in a child process (`python -m scrapy crawl portals …`), so every crawl gets a
-fresh Twisted reactor, a SIGKILL takes down only the crawl, and the caller reads the outcome from archive.db.
+"""Running a crawl: the spider runs in a child process (crawler.process), so every crawl gets a fresh Twisted
+reactor, a SIGKILL takes down only the crawl, and the caller reads the outcome from archive.db.
 
     crawl(db, adcodes=[…] | portals_csv=…, allow_loopback=False, settings={…}) -> summary dict
     crawl_sample_portals(db) -> summary                       (start the sample server, crawl all, stop; `make demo`)
@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from crawler import process
+from storage import Archive
+from storage.registry import RegistryError, load_portal_rows, read_import_csv
+
+SAMPLE_MANIFEST = Path(__file__).with_name("sample_portals") / "manifest.json"
 
 # For loopback sample portals: no delays (the politeness settings stay as they are for real portals).
 # AutoThrottle is off here: it never lowers a slot's delay on non-200 answers, so on a recrawl made of 304s one slow
@@ -25,50 +28,70 @@ FAST_SETTINGS = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "AUTOTH
                  "LOG_LEVEL": "WARNING"}
 
 
+class ChoiceError(ValueError):
+    """The portals asked for cannot be crawled (unknown, no URL, a bad CSV): said before anything starts."""
+
+
+def chosen_adcodes(db: str | Path, *, everything: bool = False, adcodes: list[str] = ()) -> list[str]:
+    """--all: every registered portal with a URL (the bundled national list and imports); else the codes given."""
+    if not everything:
+        return list(adcodes)
+    with Archive(db) as archive:
+        archive.registry.ensure_divisions()
+        codes = archive.registry.crawlable_adcodes()
+    if not codes:
+        raise ChoiceError(f"{db}: no portal with a URL is registered (nianbao portals import FILE.csv)")
+    return codes
+
+
+def crawl_chosen(db: str | Path, *, sample: bool = False, everything: bool = False, adcodes: list[str] = (),
+                 portals_csv: str | None = None, allow_loopback: bool = False, settings: dict | None = None) -> dict:
+    """`nianbao crawl`: the sample portals, every registered portal, the codes given, or a CSV's portals."""
+    if sample:
+        return crawl_sample_portals(db, settings=settings)
+    adcodes = chosen_adcodes(db, everything=everything, adcodes=adcodes)
+    try:
+        if portals_csv:
+            read_import_csv(portals_csv)  # a clear error before anything starts
+        else:
+            with Archive(db) as archive:
+                archive.registry.ensure_divisions()
+                load_portal_rows(archive, adcodes)
+    except (RegistryError, OSError) as exc:
+        raise ChoiceError(str(exc)) from exc
+    return crawl(db, adcodes=adcodes, portals_csv=portals_csv, allow_loopback=allow_loopback, settings=settings,
+                 args={"portals": portals_csv, "adcodes": list(adcodes) or None, "settings": settings or {}})
+
+
 def spider_command(db: str | Path, *, adcodes: list[str] = (), portals_csv: str | None = None,
                    allow_loopback: bool = False, settings: dict | None = None, run_id: int | None = None) -> list[str]:
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "portals", "-a", f"db={Path(db).resolve()}",
-           "-s", f"NIANBAO_DB={Path(db).resolve()}"]
+    spider_args = {"db": Path(db).resolve()}
     if adcodes:
-        cmd += ["-a", "adcode=" + ",".join(adcodes)]
+        spider_args["adcode"] = ",".join(adcodes)
     if portals_csv:
-        cmd += ["-a", f"portals={Path(portals_csv).resolve()}"]
+        spider_args["portals"] = Path(portals_csv).resolve()
     if run_id is not None:
-        cmd += ["-a", f"run_id={run_id}"]
-    if allow_loopback:
-        cmd += ["-s", "NIANBAO_ALLOW_LOOPBACK=True"]
-    for name, value in (settings or {}).items():
-        cmd += ["-s", f"{name}={value}"]
-    return cmd
-
-
-def spider_env() -> dict:
-    env = dict(os.environ)
-    env["SCRAPY_SETTINGS_MODULE"] = "crawler.settings"
-    env["PYTHONPATH"] = str(REPO_ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    return env
+        spider_args["run_id"] = run_id
+    merged = {"NIANBAO_DB": Path(db).resolve(), **({"NIANBAO_ALLOW_LOOPBACK": "True"} if allow_loopback else {}),
+              **(settings or {})}
+    return process.command(spider_args=spider_args, settings=merged)
 
 
 def start_spider(db, **kwargs) -> subprocess.Popen:
     """Start the spider process (for callers that want to watch or kill it)."""
-    return subprocess.Popen(spider_command(db, **kwargs), env=spider_env(), cwd=str(REPO_ROOT))
+    return subprocess.Popen(spider_command(db, **kwargs))
 
 
 def crawl(db: str | Path, *, adcodes: list[str] = (), portals_csv: str | None = None, allow_loopback: bool = False,
           settings: dict | None = None, args: dict | None = None) -> dict:
     """Run one crawl to the end and return its summary (see run_summary)."""
-    from crawler.store import Store
-
-    store = Store(db)
-    try:
+    with Archive(db) as archive:
+        archive.registry.ensure_divisions()
         if portals_csv:  # fail early, in the caller, on a bad registry file
-            from crawler import registry
-            imported, problems = registry.import_csv(store, portals_csv)
+            imported, problems = archive.registry.import_csv(portals_csv)
             for p in problems:
                 print(f"registry: {p}", file=sys.stderr)
-        run_id = store.start_run(args or {"adcodes": list(adcodes), "portals": portals_csv})
-    finally:
-        store.close()
+        run_id = archive.crawl.start_run(args or {"adcodes": list(adcodes), "portals": portals_csv})
     proc = start_spider(db, adcodes=list(adcodes), portals_csv=portals_csv, allow_loopback=allow_loopback,
                         settings=settings, run_id=run_id)
     code = proc.wait()
@@ -78,20 +101,8 @@ def crawl(db: str | Path, *, adcodes: list[str] = (), portals_csv: str | None = 
 
 
 def run_summary(db: str | Path, run_id: int) -> dict:
-    from crawler.store import Store
-
-    store = Store(db)
-    try:
-        run = dict(zip([d[0] for d in store.db.execute("SELECT * FROM crawl_runs LIMIT 0").description],
-                       store.db.execute("SELECT * FROM crawl_runs WHERE id = ?", [run_id]).fetchone()))
-        cur = store.db.execute("SELECT s.adcode, p.name, s.status, s.reports_found, s.pages_fetched, s.detail "
-                               "FROM portal_status s LEFT JOIN portals p ON p.adcode = s.adcode "
-                               "WHERE s.run_id = ? ORDER BY s.adcode", [run_id])
-        portals = [{"adcode": a, "name": n, "status": st, "reports_found": r, "pages_fetched": pg,
-                    "detail": json.loads(d or "{}")} for a, n, st, r, pg, d in cur.fetchall()]
-    finally:
-        store.close()
-    return {"run": run, "portals": portals}
+    with Archive(db, readonly=True) as archive:
+        return archive.crawl.run_summary(run_id)
 
 
 def format_summary(summary: dict) -> str:
@@ -118,8 +129,7 @@ def sample_manifest(handle=None) -> list[dict]:
     """Manifest entries of the sample portals (from the running server's portals, else manifest.json)."""
     if handle is not None:
         return [p.manifest() for p in handle.portals.values()]
-    path = REPO_ROOT / "crawler" / "sample_portals" / "manifest.json"
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = json.loads(SAMPLE_MANIFEST.read_text(encoding="utf-8"))
     return data["portals"] if isinstance(data, dict) else data
 
 

@@ -1,153 +1,79 @@
-"""The `nianbao` command. Subcommands of other areas register themselves through `register(subparsers)` in their
-own module (crawler.commands, nianbao.serve.commands, ...), so this file stays a table of contents."""
+"""The `nianbao` command: a table of contents. Each subcommand lives in nianbao/commands/<area>.py, parses its
+arguments and calls one function of the layer below (crawler, storage, serve, schedule) — no SQL and no network
+here. Options shared by several commands are defined once, below.
+
+    extract, reextract          nianbao.commands.extract
+    crawl, ingest               nianbao.commands.crawl
+    portals import|list|refresh nianbao.commands.portals
+    serve                       nianbao.commands.serve
+    schedule, status            nianbao.commands.schedule
+    demo                        nianbao.commands.demo
+"""
 from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
-import urllib.request
-from pathlib import Path
+from importlib.metadata import PackageNotFoundError, version
 
-from nianbao.archive import Archive, StoredDocument
+COMMAND_MODULES = ["extract", "crawl", "portals", "serve", "schedule", "demo"]
 
-# Modules that add subcommands; missing optional parts are skipped so the core CLI always works.
-COMMAND_MODULES = ["crawler.commands", "nianbao.serve.commands", "nianbao.schedule.commands", "nianbao.demo"]
-MAX_FETCH_BYTES = 100 * 1024 * 1024
+
+# -- options shared by several commands ---------------------------------------------------------------------------
+def add_db(parser: argparse.ArgumentParser, *, creates: bool = False) -> None:
+    """--db PATH. creates: the command may create a new archive there; otherwise the archive must exist."""
+    parser.add_argument("--db", default="archive.db", metavar="PATH",
+                        help="archive database (default: archive.db)" +
+                             ("; created when missing" if creates else "; must exist"))
+
+
+def add_json(parser: argparse.ArgumentParser, what: str = "the result") -> None:
+    parser.add_argument("--json", action="store_true", help=f"print {what} as JSON on stdout")
+
+
+def open_archive(args, *, readonly: bool = False):
+    """The archive named by --db. A command that reads an archive refuses a path where there is none (exit 2 with a
+    clear message) instead of creating an empty one."""
+    from storage import Archive, ArchiveNotFound
+
+    try:
+        return Archive(args.db, create=False, readonly=readonly)
+    except ArchiveNotFound as exc:
+        fail(f"{exc} — give the archive's path with --db")
+
+
+class CommandError(Exception):
+    """Stops a command: main() prints the message (which names the input and the reason) and returns 2."""
+
+
+def fail(message: str):
+    raise CommandError(message)
+
+
+def package_version() -> str:
+    try:
+        return version("nianbao")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+# -- the command ----------------------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nianbao", description="Archive of 政府信息公开工作年度报告")
+    parser.add_argument("--version", action="version", version=f"nianbao {package_version()}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"nianbao.commands.{name}").register(sub)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="nianbao", description="Archive of 政府信息公开工作年度报告")
-    sub = parser.add_subparsers(dest="command", required=True)
-    _register_extract(sub)
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and name.startswith(exc.name):
-                continue
-            raise
-        module.register(sub)
-    args = parser.parse_args(argv)
-    return args.func(args) or 0
-
-
-# ---- extract ------------------------------------------------------------------------------------------------
-def _register_extract(sub) -> None:
-    p = sub.add_parser("extract", help="extract reports from files or URLs into the archive",
-                       description="Extract text, sections, keyed table cells, checks and flags from each input "
-                                   "document and store them in the archive (replacing an earlier extraction).")
-    p.add_argument("inputs", nargs="+", metavar="PATH_OR_URL")
-    p.add_argument("--db", default="archive.db", help="archive database (default: archive.db)")
-    p.add_argument("--json", action="store_true", help="print one JSON object per input document (JSON Lines)")
-    p.add_argument("--no-db", action="store_true", help="do not write the archive (with --json: a dry run)")
-    p.set_defaults(func=cmd_extract)
-
-    p = sub.add_parser("reextract", help="re-run extraction on originals already in the archive",
-                       description="Re-extract stored documents from their kept originals (blobs/), e.g. after "
-                                   "the extractor improved. By default every document that has a report.")
-    p.add_argument("--db", default="archive.db")
-    p.add_argument("--errors", action="store_true", help="only documents whose extraction failed")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_reextract)
-
-
-def read_input(item: str) -> tuple[bytes, dict]:
-    """Bytes and hints (filename, charset, url) of a path or an http(s) URL."""
-    if item.startswith(("http://", "https://")):
-        req = urllib.request.Request(item, headers={"User-Agent": "nianbao/0.1 (+archive of annual reports)"})
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            data = resp.read(MAX_FETCH_BYTES + 1)
-            if len(data) > MAX_FETCH_BYTES:
-                raise ValueError(f"larger than {MAX_FETCH_BYTES} bytes")
-            ctype = resp.headers.get("Content-Type", "")
-            charset = resp.headers.get_content_charset()
-            filename = resp.headers.get_filename() or item.rsplit("/", 1)[-1]
-        return data, {"url": item, "content_type": ctype, "charset": charset, "filename": filename}
-    path = Path(item)
-    return path.read_bytes(), {"filename": path.name, "path": str(path)}
-
-
-def cmd_extract(args) -> int:
-    from extract.pipeline import extract_bytes
-    from extract.model import ExtractionResult
-
-    archive = None if args.no_db else Archive(args.db)
-    total, failed = len(args.inputs), 0
-    for n, item in enumerate(args.inputs, start=1):
-        report_id = None
-        try:
-            data, hints = read_input(item)
-        except (OSError, ValueError) as exc:
-            result = ExtractionResult(source=item, errors=[{"kind": "unreadable", "message": str(exc)}])
-            if archive:
-                archive.record_error(item, "unreadable", str(exc), stage="read")
-        else:
-            if archive and hints.get("url"):  # a registered portal's host tells the region (a hint, weighed)
-                from crawler.registry import adcode_for_url
-                hints["region_code"] = adcode_for_url(args.db, hints["url"])
-            result = extract_bytes(data, source=item, hints=hints)
-            if archive:
-                doc = archive.add_document(data, url=hints.get("url"), path=hints.get("path"),
-                                           content_type=result.format, declared_type=hints.get("content_type"),
-                                           filename=hints.get("filename"), role="report")
-                report_id = archive.write_extraction(result, doc, url=hints.get("url"))
-        failed += bool(result.errors)
-        if args.json:
-            out = result.to_json()
-            out["report_id"] = report_id
-            print(json.dumps(out, ensure_ascii=False), flush=True)
-        _progress(n, total, item, result)
-    if archive:
-        archive.close()
-    return 2 if failed else 0
-
-
-def _progress(n: int, total: int, item: str, result) -> None:
-    failed = sum(1 for c in result.checks if c.status == "fail")
-    state = ("error: " + "; ".join(e["kind"] for e in result.errors)) if result.errors else \
-        f"{result.template}, {len(result.cells)} cells, {failed} failed checks, {len(result.flags)} flags"
-    print(f"[{n}/{total}] {item}: {state}", file=sys.stderr, flush=True)
-
-
-def cmd_reextract(args) -> int:
-    """Re-extract from the kept originals. A report keeps its set of documents (page + attachments), so its id —
-    derived from those bytes — stays the same and its rows are replaced, not duplicated."""
-    from extract.pipeline import extract_report
-
-    archive = Archive(args.db)
-    if args.errors:
-        groups = [[d] for d in archive.db.query(
-            "SELECT DISTINCT d.* FROM documents d JOIN errors e ON e.document_id = d.id "
-            "WHERE e.stage = 'extract' AND e.resolved_at IS NULL")]
-    else:
-        groups = []
-        for report in archive.db.query("SELECT id FROM reports ORDER BY id"):
-            groups.append(list(archive.db.query(
-                "SELECT d.*, rd.role AS rd_role FROM report_documents rd JOIN documents d ON d.id = rd.document_id "
-                "WHERE rd.report_id = ? ORDER BY rd.role = 'page' DESC, d.id", [report["id"]])))
-    failed = 0
-    for n, docs in enumerate(groups, start=1):
-        page = docs[0]
-        source = page["url"] or page["path"] or page["sha256"]
-        missing = [d for d in docs if not archive.blobs.has(d["sha256"])]
-        if missing:
-            archive.record_error(source, "original_missing", "a kept original is not in blobs/",
-                                 stage="reextract", document_id=missing[0]["id"])
-            failed += 1
-            continue
-        parts = [(archive.blobs.get(d["sha256"]), d["url"] or d["path"] or d["sha256"],
-                  {"filename": d["filename"], "url": d["url"], "region_code": d["portal_adcode"]}) for d in docs]
-        result, index = extract_report(parts)
-        stored = [StoredDocument(d["id"], d["sha256"]) for d in docs]
-        archive.write_extraction(result, stored[0], url=page["url"],
-                                 attachments=[(s, "attachment") for s in stored[1:]], cells_document=stored[index])
-        failed += bool(result.errors)
-        if args.json:
-            print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
-        _progress(n, len(groups), source, result)
-    archive.close()
-    return 2 if failed else 0
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except CommandError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -107,6 +107,33 @@ def test_robots_portal_fetches_nothing_but_robots_txt(portals, first):
             assert paths <= {"/robots.txt"}, paths
 
 
+def cell_rows(db) -> list[tuple]:
+    con = sqlite3.connect(db)
+    try:
+        return sorted(con.execute("SELECT * FROM cells"), key=repr)
+    finally:
+        con.close()
+
+
+def test_reextract_after_a_crawl_leaves_every_cell_as_the_crawl_wrote_it(portals, first, tmp_path):
+    """`nianbao reextract` runs the crawl's own extraction step (platform content step, the crawl's hints), so
+    extracting the kept originals again changes nothing: every cell, its value, raw text, status and source."""
+    import shutil
+
+    from nianbao import cli
+
+    copy = tmp_path / "copy"
+    shutil.copytree(first["db"].parent, copy)
+    before = cell_rows(copy / "archive.db")
+    reports_before = sqlite3.connect(copy / "archive.db").execute("SELECT count(*) FROM reports").fetchone()[0]
+    assert len(before) > 10_000 and reports_before > 100
+    assert cli.main(["reextract", "--db", str(copy / "archive.db")]) in (0, 2)  # 2: some inputs have errors
+    assert cell_rows(copy / "archive.db") == before
+    con = sqlite3.connect(copy / "archive.db")
+    assert con.execute("SELECT count(*) FROM reports").fetchone()[0] == reports_before
+    assert con.execute("SELECT count(*) FROM report_versions WHERE version > 1").fetchone()[0] == 0
+
+
 def served_report_paths(m) -> set[str]:
     paths = set()
     for r in m["reports"]:

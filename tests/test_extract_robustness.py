@@ -10,7 +10,7 @@ from extract.decode import decode_bytes
 from extract.formats import sniff
 from extract.formats.html import parse as parse_html
 from extract.pipeline import extract_bytes
-from nianbao.archive import Archive
+from storage import Archive
 
 SEED_001 = "001_759fee5d4dfad9d3.txt"
 
@@ -111,14 +111,14 @@ def test_failed_write_leaves_nothing_half_written(tmp_path, seeds_dir, monkeypat
     doc = archive.add_document(data, path="seed")
     archive.write_extraction(extract_bytes(data, "seed"), doc)
     before = _counts(db)
-    original = archive._insert
+    original = archive.insert
 
     def broken(table, rows, replace=False):
         if table == "checks":
             raise RuntimeError("disk full")
-        return original(table, rows, replace)
+        return original(table, rows, replace=replace)
 
-    monkeypatch.setattr(archive, "_insert", broken)
+    monkeypatch.setattr(archive, "insert", broken)
     with pytest.raises(RuntimeError):
         archive.write_extraction(extract_bytes(data, "seed"), doc)
     assert _counts(db) == before  # the old extraction is intact, no half of the new one

@@ -16,11 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.store import Store
-from nianbao.archive import Archive
-from nianbao.feeds import CANNED_QUERIES, prepare_feeds
-from nianbao.health import HEALTH_COLUMNS, portal_health
-from nianbao.versions import record_version
+from storage import Archive
+from storage.serving.feeds import CANNED_QUERIES, prepare_feeds
+from storage.serving.health import HEALTH_COLUMNS, portal_health
 
 ROOT = Path(__file__).resolve().parents[1]
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -72,9 +70,9 @@ def add_portal_rows(db) -> None:
 
 @pytest.fixture
 def crawled_db(tmp_path) -> Path:
-    store = Store(tmp_path / "archive.db")
-    add_portal_rows(store.db)
-    store.close()
+    archive = Archive(tmp_path / "archive.db")
+    add_portal_rows(archive.db)
+    archive.close()
     return tmp_path / "archive.db"
 
 
@@ -93,8 +91,8 @@ def test_status_json_gives_each_portals_health(crawled_db):
     assert pick(rows["620421"]) == ("unchecked", None, None, None, 0, 62)
 
     # Before 31 March the report due is the one of two years back: on 2025-03-31 it is 2023's (due 2024-03-31).
-    early = {r["adcode"]: r for r in portal_health(sqlite3.connect(crawled_db),
-                                                   today=date(2025, 3, 31))}
+    with Archive(crawled_db, readonly=True) as archive:
+        early = {r["adcode"]: r for r in portal_health(archive, today=date(2025, 3, 31))}
     assert (early["632122"]["due_year"], early["632122"]["days_overdue"]) == (2023, None)
     assert (early["410324"]["due_year"], early["410324"]["days_overdue"]) == (2023, 365)
 
@@ -110,9 +108,7 @@ def test_status_without_crawler_tables_is_empty(tmp_path):
     assert nianbao("status", "--db", str(tmp_path / "archive.db")).stdout == ""
     # The views still exist, empty, with their columns (so Datasette and the canned queries work).
     conn = sqlite3.connect(tmp_path / "archive.db")
-    built = prepare_feeds(conn)
-    assert built == {"portal_health": False, "feed_blocked_portals": False, "feed_new_reports": True,
-                     "feed_changed_reports": True, "feed_check_failures": True}
+    prepare_feeds(conn)
     cur = conn.execute("SELECT * FROM portal_health")
     assert [d[0] for d in cur.description] == HEALTH_COLUMNS and cur.fetchall() == []
     for name, query in CANNED_QUERIES.items():
@@ -141,11 +137,10 @@ def feed_db(crawled_db) -> Path:
                       ("r2", "applications", "new_received", "total", 7, "7")])
     conn.execute("INSERT INTO checks (report_id, rule, table_key, row_key, col_key, status, detail) "
                  "VALUES ('r2', 'R3', 'applications', 'results_total', 'total', 'fail', '9 ≠ 7')")
-    record_version(archive, U1, "r1", "2023-02-01T03:00:00+00:00")
-    record_version(archive, U2, "r2", "2025-02-01T03:00:00+00:00")
-    record_version(archive, U1, "r1b", "2023-03-01T03:00:00+00:00")
-    built = prepare_feeds(archive)
-    assert all(built.values()), built
+    archive.versions.record(U1, "r1", "2023-02-01T03:00:00+00:00")
+    archive.versions.record(U2, "r2", "2025-02-01T03:00:00+00:00")
+    archive.versions.record(U1, "r1b", "2023-03-01T03:00:00+00:00")
+    prepare_feeds(archive.conn)
     archive.close()
     return crawled_db
 

@@ -128,7 +128,7 @@ def test_a_second_instance_skips_while_the_lock_is_held(tmp_path):
 
 
 def test_failed_job_is_recorded_and_counts_are_measured(tmp_path):
-    from crawler.store import Store
+    from storage import Archive
 
     clock = FakeClock(at(2025, 2, 1, 3, 0))
 
@@ -140,10 +140,9 @@ def test_failed_job_is_recorded_and_counts_are_measured(tmp_path):
     assert row["status"] == "failed" and row["detail"] == "RuntimeError: portal registry unreadable"
 
     def crawls(ctx):  # what a crawl leaves in the archive: a crawl_runs row, a new report
-        store = Store(ctx.db_path)
-        store.db["crawl_runs"].insert({"started_at": "x", "portals": 3, "errors": 1})
-        store.db["reports"].insert({"id": "abcd", "status": "ok"})
-        store.close()
+        with Archive(ctx.db_path) as archive:
+            archive.insert("crawl_runs", [{"started_at": "x", "portals": 3, "errors": 1}])
+            archive.insert("reports", [{"id": "abcd", "status": "ok"}])
 
     scheduler.job = crawls
     row = scheduler.fire(clock.now())

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_serve_fixture import SEED_FILES, Server, build_archive  # noqa: E402
 
 from extract import regions  # noqa: E402
-from nianbao.serve import fts  # noqa: E402
+from storage.serving import search as fts  # noqa: E402
 
 pytestmark = pytest.mark.skipif(len(SEED_FILES) != 5, reason="shared/seeds (5 seed reports) not available")
 

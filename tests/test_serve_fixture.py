@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from extract.model import Check, ExtractionResult, KeyedCell, Metadata, Section
-from nianbao.archive import Archive
+from storage import Archive
 
 SHARED = Path(os.environ.get("NIANBAO_SHARED") or Path(__file__).resolve().parents[1].parent / "shared")
 SEEDS = SHARED / "seeds"

@@ -12,10 +12,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_serve_fixture import hand_made  # noqa: E402
 
-from nianbao.archive import Archive  # noqa: E402
-from nianbao.serve import metadata, prepare, publish  # noqa: E402
-from nianbao.serve.prepare import inspect_is_current, inspect_path  # noqa: E402
-from nianbao.serve.server import table_columns  # noqa: E402
+from storage import Archive  # noqa: E402
+from nianbao.serve import metadata  # noqa: E402
+from storage.serving.prepare import prepare  # noqa: E402
+from storage.serving.publish import publish  # noqa: E402
+from storage.serving.prepare import inspect_is_current, inspect_path, table_columns  # noqa: E402
 
 
 def make_working(path: Path, n: int = 3) -> Archive:
@@ -43,24 +44,23 @@ def test_prepare_is_idempotent(tmp_path):
     assert inspect_is_current(db)
 
 
-def test_prepare_on_an_empty_archive_and_with_crawler_tables(tmp_path):
+def test_prepare_on_an_empty_archive(tmp_path):
     db = tmp_path / "empty.db"
-    counts = prepare(db)  # no archive tables yet: created empty, every view still defined
+    counts = prepare(db)  # no archive yet: created empty, every view still defined
     assert counts["report_summary"] == 0 and counts["coverage"] > 2849
     for view in ("check_failures", "carryover_chain", "t2_stock", "applications_long", "report_lateness"):
         assert count(db, f"SELECT count(*) FROM {view}") == 0
-    assert "portal_url" not in {r[1] for r in sqlite3.connect(db).execute("PRAGMA table_info(coverage)")}
+    assert count(db, "SELECT count(*) FROM coverage WHERE portal_status IS NOT NULL") == 0  # never crawled
 
 
-def test_coverage_shows_the_crawlers_portal_state_when_its_tables_exist(tmp_path):
-    store = pytest.importorskip("crawler.store")
+def test_coverage_shows_the_crawlers_portal_state(tmp_path):
     import sqlite_utils
+
+    from storage.schema import BY_NAME
 
     db = tmp_path / "archive.db"
     make_working(db, n=1).close()
     sdb = sqlite_utils.Database(db)
-    for name, spec in store.CRAWL_TABLES.items():
-        sdb[name].create(spec["columns"], pk=spec["pk"])
     sdb["portals"].insert({"adcode": "620102", "name": "城关区", "url": "http://127.0.0.1/chengguan/"})
     sdb["portal_status"].insert_all([{"run_id": 1, "adcode": "620102", "status": "unreachable"},
                                      {"run_id": 2, "adcode": "620102", "status": "ok"}])
@@ -74,9 +74,9 @@ def test_coverage_shows_the_crawlers_portal_state_when_its_tables_exist(tmp_path
     conn.close()
     assert row == ("http://127.0.0.1/chengguan/", "ok", 3)
     meta = metadata.build_metadata("archive", table_columns(db))["databases"]["archive"]["tables"]
-    for name in store.CRAWL_TABLES:
-        for col in store.CRAWL_TABLES[name]["columns"]:
-            assert meta[name]["columns"][col] != col.replace("_", " "), f"{name}.{col} undescribed"
+    for name in ("portals", "crawl_runs", "portal_status", "report_items"):
+        for col in BY_NAME[name].column_names:
+            assert meta[name]["columns"][col] == BY_NAME[name].meaning_of(col), f"{name}.{col} undescribed"
     assert meta["coverage"]["columns"]["portal_status"].startswith("Portal status")
 
 
@@ -116,7 +116,7 @@ def test_publish_refuses_bad_input(tmp_path):
 
 
 def test_new_extractions_make_the_prepared_database_stale(tmp_path):
-    from nianbao.serve.prepare import is_stale
+    from storage.serving.prepare import is_stale
 
     db = tmp_path / "archive.db"
     archive = make_working(db, n=2)

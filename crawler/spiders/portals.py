@@ -82,7 +82,7 @@ class PortalState:
         host = (parts.hostname or "").lower()
         self.scope.add(parts.netloc.lower() if is_ip(host) or host == "localhost" else site_key(host))
 
-    # The few read-modify-write steps go through these methods, so that a shared state (crawler.distributed:
+    # The few read-modify-write steps go through these methods, so that a shared state (crawler.distributed.state:
     # the portal's state in Redis, several workers on one portal) can make each of them atomic.
     def incr(self, counter: str, n: int = 1) -> int:
         """pending / pages / ok_pages += n; returns the new value."""
@@ -95,12 +95,15 @@ class PortalState:
         request's lease in the same transaction, see crawler.distributed.)"""
         return self.incr("pending", -1)
 
-    def claim(self, key: str) -> bool:
-        """Mark a document key as requested; False when it already was."""
+    def admit(self, key: str, request):
+        """Claim a document key and count its request as pending; the request, or None when the key was claimed
+        already. (The Redis state does both in the same step that queues the request, so a worker killed at any
+        moment leaves no request counted but never queued, see crawler.distributed.)"""
         if key in self.seen:
-            return False
+            return None
         self.seen.add(key)
-        return True
+        self.incr("pending")
+        return request
 
     def add_report(self, url: str, row: dict) -> bool:
         """Record a report found on a list; False when it already was."""
@@ -123,15 +126,16 @@ class PortalsSpider(scrapy.Spider):
         self.db_path = db
         self.run_id = int(run_id) if run_id else None
         self.states: dict[str, PortalState] = {}
-        self.state_class = PortalState  # crawler.distributed swaps in a state kept in Redis
+        # A worker of a distributed crawl (the crawler.distributed.worker.Worker extension) swaps in portal states
+        # shared in Redis and takes its requests from the shared queue instead of starting the portals itself.
+        self.state_class = PortalState
+        self.seeded_elsewhere = False
+        self.deliver = None  # item -> None, see emit()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.configure(crawler.settings)
-        if crawler.settings.get("NIANBAO_REDIS_URL"):  # a worker of a distributed crawl
-            from crawler.distributed import Worker
-            Worker.attach(spider, crawler)
         return spider
 
     def configure(self, settings) -> None:
@@ -149,7 +153,7 @@ class PortalsSpider(scrapy.Spider):
         return rows
 
     async def start(self):
-        if getattr(self, "worker", None) is not None:
+        if self.seeded_elsewhere:
             return  # a distributed worker: the start requests were seeded into the shared queue
         for req in self.start_requests_list():
             yield req
@@ -185,19 +189,17 @@ class PortalsSpider(scrapy.Spider):
         if st.pages + st.pending >= self.max_pages and stage not in ("attachment",):
             st.capped = True
             return None
-        if not st.claim(key):  # another worker got there first (distributed crawl)
-            return None
-        st.incr("pending")
         callback = {"nav": self.parse_nav, "column": self.parse_list, "list": self.parse_list,
                     "report": self.parse_report, "detail": self.parse_report,
                     "attachment": self.parse_attachment}[stage]
         fragment_url = fetch.url if "#" in fetch.url and fetch.method == "GET" else None
-        return scrapy.Request(
+        request = scrapy.Request(
             discovery.strip_fragment(fetch.url) if fetch.method == "GET" else fetch.url,
             method=fetch.method, body=fetch.body, headers=fetch.headers or None, callback=callback,
             errback=self.failed, dont_filter=True,
             meta={"adcode": st.adcode, "stage": stage, "nav_depth": depth, "doc_key": key,
                   "fetch_data": fetch.data, "fragment_url": fragment_url, **meta})
+        return st.admit(key, request)  # None: another worker got there first (distributed crawl)
 
     def tracked(self, response_or_failure, handler, *args):
         """Run a handler, then settle the portal's outstanding-request count; yield its status when done."""
@@ -205,14 +207,24 @@ class PortalsSpider(scrapy.Spider):
             response_or_failure.request.meta
         st = self.states[meta["adcode"]]
         try:
-            yield from handler(st, response_or_failure, *args)
+            for output in handler(st, response_or_failure, *args):
+                yield from self.emit(output)
         except Exception as exc:  # one broken page never stops the portal, let alone the crawl
             self.logger.exception("error handling %s", meta.get("doc_key"))
             st.failures.append(f"{type(exc).__name__}: {exc}")
-            yield {"kind": "error", "adcode": st.adcode, "url": meta.get("doc_key"), "stage": "crawl",
-                   "error": type(exc).__name__, "message": str(exc)[:500]}
+            yield from self.emit({"kind": "error", "adcode": st.adcode, "url": meta.get("doc_key"),
+                                  "stage": "crawl", "error": type(exc).__name__, "message": str(exc)[:500]})
         if st.settle(meta) <= 0 and not st.done:
-            yield self.finish(st)
+            yield from self.emit(self.finish(st))
+
+    def emit(self, output):
+        """Requests go to Scrapy; items too, unless a deliverer is installed: a distributed worker hands items over
+        itself, synchronously, so that a request is settled only once everything its answer produced is safe in
+        Redis (Scrapy would process them later, concurrently with the rest of the callback)."""
+        if self.deliver is None or isinstance(output, scrapy.Request):
+            return (output,)
+        self.deliver(output)
+        return ()
 
     # -- callbacks ------------------------------------------------------------------------------------------------
     def parse_nav(self, response):

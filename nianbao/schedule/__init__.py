@@ -1,5 +1,5 @@
-"""Running the crawl on a schedule (scheduler.py) and the `nianbao schedule` / `nianbao status` commands
-(commands.py). See docs/operations.md."""
+"""Running the crawl on a schedule (scheduler.py; the commands are nianbao/commands/schedule.py). See
+docs/operations.md."""
 from nianbao.schedule.scheduler import (DEFAULT_CRONS, CommandJob, JobContext, RunLock, Schedule, Scheduler,
                                         lock_path_for)
 

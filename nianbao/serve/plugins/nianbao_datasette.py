@@ -1,7 +1,7 @@
 """Datasette plugin for the nianbao archive (loaded with --plugins-dir by `nianbao serve`).
 
-- Chinese full-text search: replaces Datasette's escape_fts() SQL function with nianbao.serve.fts.fts_query,
-  so the table search box and ?_search= match the bigram index (see fts.py); adds fts_query() and
+- Chinese full-text search: replaces Datasette's escape_fts() SQL function with storage.serving.search.fts_query,
+  so the table search box and ?_search= match the bigram index (see storage/serving/search.py); adds fts_query() and
   cjk_snippet() for the canned search query.
 - A blank map tile at /-/nianbao/tiles/{z}/{x}/{y}.png for serving without internet (--offline-map).
 - Empty Atom feeds: datasette-atom takes max(atom_updated) over the rows and answers 500 when there are none —
@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from nianbao.serve import fts
+from storage.serving import search as fts
 
 # trylast: Datasette's own prepare_connection registers escape_fts; ours must run after it to replace it.
 @hookimpl(trylast=True)

@@ -8,13 +8,12 @@ view in a canned query taking :province (empty = all provinces), to merge into t
     /archive/feed_new_reports.atom?province=江苏省      Atom feed (datasette-atom)
     /archive/feed_new_reports.json?province=江苏省      the same entries as JSON (Datasette's JSON API)
 
-prepare_feeds(db) creates the views (and the version tables they read, when missing); run it whenever the
-database is prepared for serving. A feed whose source tables do not exist yet (no crawl, no versions) is an
-empty view with the same columns, so the queries always run.
+prepare_feeds(conn) creates the views; storage.serving.prepare runs it whenever the database is prepared for
+serving.
 """
 from __future__ import annotations
 
-from nianbao.health import _conn, empty_select, table_exists
+import sqlite3
 
 FEED_COLUMNS = ["atom_id", "atom_title", "atom_updated", "atom_link", "atom_content", "province"]
 FEED_LIMIT = 100  # entries per feed: a feed reader polls; it doesn't need the archive's whole history
@@ -95,19 +94,15 @@ FROM s LEFT JOIN portals p ON p.adcode = s.adcode
 WHERE s.status = 'blocked' AND (s.previous_status IS NULL OR s.previous_status <> 'blocked')
 """
 
-# view name -> (SQL, tables it needs, title, description)
-FEEDS: dict[str, tuple[str, tuple[str, ...], str, str]] = {
-    "feed_new_reports": (NEW_REPORTS_SQL, ("reports", "report_versions"),
-                         "新报告 New reports", "Annual reports as they enter the archive, newest first."),
-    "feed_changed_reports": (CHANGED_REPORTS_SQL, ("reports", "report_versions", "cell_changes"),
-                             "报告被修改 Changed reports",
+# view name -> (SQL, title, description)
+FEEDS: dict[str, tuple[str, str, str]] = {
+    "feed_new_reports": (NEW_REPORTS_SQL, "新报告 New reports", "Annual reports as they enter the archive, newest first."),
+    "feed_changed_reports": (CHANGED_REPORTS_SQL, "报告被修改 Changed reports",
                              "A report URL that now serves different content (a silent edit): the cells that "
                              "changed, old → new."),
-    "feed_check_failures": (CHECK_FAILURES_SQL, ("reports", "checks"),
-                            "校验未通过 Check failures",
+    "feed_check_failures": (CHECK_FAILURES_SQL, "校验未通过 Check failures",
                             "Reports with failed consistency checks (R1–R7), newest extraction first."),
-    "feed_blocked_portals": (BLOCKED_PORTALS_SQL, ("portals", "portal_status"),
-                             "门户被拦截 Newly blocked portals",
+    "feed_blocked_portals": (BLOCKED_PORTALS_SQL, "门户被拦截 Newly blocked portals",
                              "Portals whose latest crawl met a bot wall where the crawl before did not."),
 }
 
@@ -124,25 +119,17 @@ def _canned(view: str, title: str, description: str) -> dict:
 
 
 # Merge into the Datasette metadata: metadata["databases"][<db name>]["queries"].update(CANNED_QUERIES)
-CANNED_QUERIES: dict[str, dict] = {name: _canned(name, title, desc) for name, (_, _, title, desc) in FEEDS.items()}
+CANNED_QUERIES: dict[str, dict] = {name: _canned(name, title, desc) for name, (_, title, desc) in FEEDS.items()}
 
 
-def prepare_feeds(db) -> dict[str, bool]:
-    """(Re)create the feed views and the portal_health view (nianbao.health): everything operations adds for
-    Datasette, in one call. Returns {view: True when it reads real tables, False when an empty stand-in}.
-    db: a sqlite3 connection, a sqlite_utils.Database or an Archive."""
-    from nianbao.health import HEALTH_VIEW, ensure_health_view
-    from nianbao.versions import ensure_version_tables
+def prepare_feeds(conn: sqlite3.Connection) -> None:
+    """(Re)create the feed views and the portal_health view: everything operations adds for Datasette."""
+    from storage.serving.health import ensure_health_view
 
-    conn = _conn(db)
-    ensure_version_tables(conn)
-    built = {HEALTH_VIEW: ensure_health_view(conn)}
-    for view, (sql, needs, _, _) in FEEDS.items():
-        real = all(table_exists(conn, t) for t in needs)
+    ensure_health_view(conn)
+    for view, (sql, _, _) in FEEDS.items():
         conn.execute(f"DROP VIEW IF EXISTS {view}")
-        conn.execute(f"CREATE VIEW {view} AS {sql if real else empty_select(FEED_COLUMNS)}")
-        built[view] = real
-    return built
+        conn.execute(f"CREATE VIEW {view} AS {sql}")
 
 
 __all__ = ["CANNED_QUERIES", "FEEDS", "prepare_feeds"]

@@ -10,10 +10,10 @@ restart it to serve the new snapshot (its inspect counts belong to the old one).
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 
-from nianbao.serve.prepare import inspect_path, prepare
+from storage.db import connect
+from storage.serving.prepare import inspect_path, prepare
 
 
 def publish(working_db: str | Path, served_db: str | Path) -> dict:
@@ -28,7 +28,7 @@ def publish(working_db: str | Path, served_db: str | Path) -> dict:
     for leftover in (tmp, tmp_inspect):
         leftover.unlink(missing_ok=True)
     try:
-        src = sqlite3.connect(f"file:{working_db.resolve()}?mode=ro", uri=True, timeout=60)
+        src = connect(working_db, readonly=True)
         try:
             src.execute("VACUUM INTO ?", [str(tmp)])
         finally:

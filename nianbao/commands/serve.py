@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from nianbao.cli import add_db, fail
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -10,7 +12,7 @@ def register(subparsers) -> None:
         description="Serve archive.db with Datasette 0.65 (immutable, read-only). The database is prepared "
                     "(browse tables, coverage ledger, Chinese full-text index) when it never was, or with "
                     "--prepare. --publish-from copies a working database into --db atomically first.")
-    p.add_argument("--db", default="archive.db", help="database to serve (default: archive.db)")
+    add_db(p)
     p.add_argument("--port", type=int, default=8001)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--prepare", action="store_true", help="rebuild the browse tables and search index first")
@@ -25,11 +27,13 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from nianbao.serve.prepare import prepare
-    from nianbao.serve.publish import publish
+    from storage.serving.prepare import prepare
+    from storage.serving.publish import publish
     from nianbao.serve.server import serve
 
     db = Path(args.db)
+    if not args.publish_from and not db.exists():
+        fail(f"{db}: no such archive (the file does not exist) — give the archive's path with --db")
     if args.publish_from:
         counts = publish(args.publish_from, db)
         print(f"published {args.publish_from} -> {db}: {counts}")

@@ -14,11 +14,9 @@ import uuid
 from datetime import date
 from pathlib import Path
 
-import sqlite_utils
-
-from nianbao.archive import ensure_schema, now_iso
-from nianbao.feeds import prepare_feeds
-from nianbao.serve import coverage, fts, views
+from storage.db import connect, now_iso
+from storage.serving import browse, coverage, search
+from storage.serving.feeds import prepare_feeds
 
 PREPARED_KEY = "serve_prepared_id"
 SOURCE_STATE_KEY = "serve_source_state"  # reports count | last extracted_at, at prepare time
@@ -38,20 +36,19 @@ def prepare(db_path: str | Path, *, db_name: str | None = None, today: date | No
     """Returns counts of what was built. db_name: the name Datasette will serve it under (default: file stem)."""
     db_path = Path(db_path)
     db_name = db_name or db_path.stem
-    conn = sqlite3.connect(str(db_path), isolation_level=None, timeout=60)
+    conn = connect(db_path)  # an empty archive still gets every table and view
     try:
-        fts.register_functions(conn)
-        ensure_schema(sqlite_utils.Database(conn))  # an empty archive still gets every table and view
+        search.register_functions(conn)
         conn.execute("BEGIN IMMEDIATE")
         try:
-            counts = {"regions": views.build_regions(conn)}
-            views.build_cell_labels(conn)
-            counts["report_summary"] = views.build_report_summary(conn)
-            views.build_pivots(conn)
-            views.build_views(conn, db_name)
-            prepare_feeds(conn)  # version tables, feed_* views, portal_health (nianbao/feeds.py)
+            counts = {"regions": browse.build_regions(conn)}
+            browse.build_cell_labels(conn)
+            counts["report_summary"] = browse.build_report_summary(conn)
+            browse.build_pivots(conn)
+            browse.build_views(conn, db_name)
+            prepare_feeds(conn)  # feed_* views, portal_health
             counts["coverage"] = coverage.build_coverage(conn, today=today)
-            counts["report_fts"] = fts.build_report_fts(conn)
+            counts["report_fts"] = search.build_report_fts(conn)
             prepared_id = uuid.uuid4().hex
             conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                              [(PREPARED_KEY, prepared_id), ("serve_prepared_at", now_iso()),
@@ -70,7 +67,7 @@ def prepare(db_path: str | Path, *, db_name: str | None = None, today: date | No
 
 
 def prepared_id(db_path: str | Path) -> str | None:
-    conn = sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=ro", uri=True)
+    conn = connect(db_path, readonly=True)
     try:
         row = conn.execute("SELECT value FROM meta WHERE key = ?", [PREPARED_KEY]).fetchone()
         return row[0] if row else None
@@ -82,7 +79,7 @@ def prepared_id(db_path: str | Path) -> str | None:
 
 def is_stale(db_path: str | Path) -> bool:
     """True when never prepared, or reports were extracted since the last prepare."""
-    conn = sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=ro", uri=True)
+    conn = connect(db_path, readonly=True)
     try:
         row = conn.execute("SELECT value FROM meta WHERE key = ?", [SOURCE_STATE_KEY]).fetchone()
         return row is None or row[0] != source_state(conn)
@@ -100,7 +97,7 @@ def write_inspect(db_path: str | Path, db_name: str | None = None) -> Path:
     with open(db_path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
-    conn = sqlite3.connect(f"file:{db_path.resolve()}?mode=ro", uri=True)
+    conn = connect(db_path, readonly=True)
     try:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         counts = {t: conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0] for t in tables}
@@ -115,6 +112,17 @@ def write_inspect(db_path: str | Path, db_name: str | None = None) -> Path:
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     tmp.replace(out)
     return out
+
+
+def table_columns(db_path: str | Path) -> dict[str, list[str]]:
+    """Every table and view of a database with its columns (for Datasette's metadata)."""
+    conn = connect(db_path, readonly=True)
+    try:
+        names = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name")]
+        return {n: [r[1] for r in conn.execute(f"PRAGMA table_info([{n}])")] for n in names}
+    finally:
+        conn.close()
 
 
 def inspect_is_current(db_path: str | Path, db_name: str | None = None) -> bool:

@@ -8,11 +8,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from nianbao.cli import add_db
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("demo", help="crawl the bundled sample portals, extract, and serve the archive",
                               description=__doc__)
-    p.add_argument("--db", default="archive.db", help="archive to write (default: archive.db)")
+    add_db(p, creates=True)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8001)
     p.add_argument("--no-serve", action="store_true", help="stop after crawling and extracting")

@@ -4,13 +4,12 @@ from __future__ import annotations
 import importlib
 import json
 import shlex
-import sqlite3
 import sys
 from datetime import date
 from pathlib import Path
 
-from nianbao.schedule.scheduler import (DEFAULT_CRONS, DEFAULT_GRACE, CommandJob, Schedule, Scheduler,
-                                        local_now, recent_runs, iso)
+from nianbao.cli import add_db, add_json
+from nianbao.schedule.scheduler import DEFAULT_CRONS, DEFAULT_GRACE, CommandJob, Schedule, Scheduler, iso, local_now
 
 
 def register(subparsers) -> None:
@@ -21,7 +20,7 @@ def register(subparsers) -> None:
                     f"{' and '.join(DEFAULT_CRONS)} (daily January–April, when reports are published; weekly "
                     "otherwise), in local time. SIGTERM/SIGINT stop it cleanly. Arguments after -- go to "
                     "`nianbao crawl`.")
-    p.add_argument("--db", default="archive.db", help="archive database (default: archive.db)")
+    add_db(p, creates=True)
     p.add_argument("--cron", action="append", metavar="EXPR",
                    help="cron expression; repeat for several (the schedule fires when any does). "
                         "Replaces the default.")
@@ -44,8 +43,8 @@ def register(subparsers) -> None:
         description="Per portal: latest crawl status (ok / blocked CODE / unreachable / no_column / robots / "
                     "moved / unchecked), last successful crawl, last new report, and days since the government "
                     "report was due (31 March); then the latest scheduled runs. Empty when nothing was crawled.")
-    p.add_argument("--db", default="archive.db")
-    p.add_argument("--json", action="store_true", help="print JSON: {portals: […], schedule_runs: […]}")
+    add_db(p)
+    add_json(p, "{portals: […], schedule_runs: […]}")
     p.add_argument("--today", type=date.fromisoformat, help="compute overdue days as of this date (YYYY-MM-DD)")
     p.set_defaults(func=cmd_status)
 
@@ -86,19 +85,17 @@ def cmd_schedule(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from nianbao.health import format_health, portal_health
+    from nianbao.health import format_health
+    from storage import Archive
+    from storage.serving.health import portal_health
 
-    path = Path(args.db)
     portals, runs = [], []
-    if path.exists():  # never create an archive just to say it is empty
-        conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, timeout=60)
-        try:
-            portals = portal_health(conn, today=args.today)
-            runs = recent_runs(conn, 10)
-        finally:
-            conn.close()
+    if Path(args.db).exists():  # never create an archive just to say it is empty
+        with Archive(args.db, readonly=True) as archive:
+            portals = portal_health(archive, today=args.today)
+            runs = archive.schedule.recent(10)
     else:
-        print(f"status: {path} does not exist yet", file=sys.stderr)
+        print(f"status: {args.db} does not exist yet", file=sys.stderr)
     if args.json:
         print(json.dumps({"portals": portals, "schedule_runs": runs}, ensure_ascii=False, indent=1))
         return 0

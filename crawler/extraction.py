@@ -1,0 +1,292 @@
+"""Extracting what the archive holds: the one step used by the crawl (after its spider closes), the distributed
+ingester and `nianbao reextract`, and the entry point of `nianbao extract` for files and URLs.
+
+A *source* is one report as published: its page and its attachments (documents already in the archive), the
+hints the crawl knows about it (list title, unit kind, list date, the portal's county) and the platform that
+served it. Extracting a source:
+
+    stored bytes --platform content step (e.g. Epoint's JSON detail -> HTML)--> extract.pipeline.extract_report
+        --> archive.write_extraction (one transaction) --> report_items.report_id, report_versions
+
+The same source always gives the same result, whoever runs it: that is what makes `nianbao reextract` after a
+crawl leave every cell as the crawl wrote it, and what makes a killed crawl harmless (a restart finds the work
+undone and does it; what is done is skipped by its report id).
+"""
+from __future__ import annotations
+
+import json
+import sys
+import urllib.request
+from dataclasses import dataclass, field
+from email.message import Message
+from pathlib import Path
+
+from crawler.adapters import for_platform
+from crawler.discovery import Page
+from extract.formats import kind_of
+from extract.model import ExtractionResult
+from extract.pipeline import extract_bytes, extract_report
+from storage import Archive, StoredDocument
+
+
+@dataclass
+class Source:
+    label: str  # what progress lines and errors name: the report URL, or the path / URL given
+    documents: list[dict]  # documents rows: the page first, then attachments
+    hints: dict  # what is known besides the bytes (see page_hints)
+    url: str | None = None  # the report's URL (NULL for local files)
+    platform: str | None = None  # adapter whose content step applies to the page
+    item: dict | None = None  # the report_items row, when the crawl found it (its versions are recorded)
+    seen_at: str | None = None  # when the server last confirmed the page
+
+    @property
+    def report_id(self) -> str:
+        return Archive.report_id_for([d["sha256"] for d in self.documents])
+
+
+@dataclass
+class Summary:
+    extracted: int = 0
+    skipped: int = 0
+    errors: int = 0
+    missing_originals: int = 0
+    results: list = field(default_factory=list)  # (source, result, report_id) when collect=True
+
+    def as_dict(self) -> dict:
+        return {"extracted": self.extracted, "skipped": self.skipped, "errors": self.errors,
+                "missing_originals": self.missing_originals}
+
+
+# -- hints -------------------------------------------------------------------------------------------------------
+def charset_of(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    msg = Message()
+    msg["content-type"] = content_type
+    return msg.get_content_charset()
+
+
+def document_hints(archive: Archive, doc: dict) -> dict:
+    """What a stored document itself tells the extractor besides its bytes: its name, where it came from, the
+    charset its server declared, and the county of the portal it came from (a region hint, weighed)."""
+    region = doc.get("portal_adcode")
+    if region is None and doc.get("url"):
+        region = archive.registry.adcode_for_url(doc["url"])
+    hints = {"filename": doc.get("filename"), "url": doc.get("url"), "path": doc.get("path"),
+             "content_type": doc.get("declared_type"), "charset": charset_of(doc.get("declared_type")),
+             "region_code": region}
+    return {k: v for k, v in hints.items() if v is not None}
+
+
+def item_hints(doc: dict, item: dict) -> dict:
+    """What the crawl knows about a report document from the list that linked it."""
+    hints = {"url": doc.get("url"), "content_type": doc.get("content_type"), "filename": doc.get("filename"),
+             "title": item.get("title"), "region_code": item.get("adcode"), "agency_kind": item.get("unit_kind"),
+             "published_date": item.get("published")}
+    return {k: v for k, v in hints.items() if v is not None}
+
+
+# -- sources -------------------------------------------------------------------------------------------------------
+def item_source(archive: Archive, item: dict) -> Source | None:
+    """The source of a report link the crawl found; None when its page was never fetched (404, wall, cap)."""
+    page = archive.last_document(item.get("doc_url") or item["url"])
+    if page is None:
+        return None
+    docs = [page] + [d for u in json.loads(item.get("attachment_urls") or "[]")
+                     if (d := archive.last_document(u)) is not None]
+    return Source(item["url"], docs, item_hints(page, item), item["url"], item.get("platform"), item,
+                  page.get("fetched_at") or item.get("last_seen"))
+
+
+def report_source(archive: Archive, report_id: str) -> Source | None:
+    """The source of a stored report: through its report link when the crawl found it, else its documents."""
+    item = archive.crawl.report_item_for_report(report_id)
+    if item is not None:
+        source = item_source(archive, item)
+        if source is not None:
+            return source
+    docs = archive.report_documents(report_id)
+    if not docs:
+        return None
+    return document_source(archive, docs)
+
+
+def document_source(archive: Archive, docs: list[dict]) -> Source:
+    page = docs[0]
+    return Source(page.get("url") or page.get("path") or page["sha256"], docs, document_hints(archive, page),
+                  page.get("url"))
+
+
+def crawl_sources(archive: Archive, adcodes: list[str] | None = None) -> list[Source]:
+    return [s for item in archive.crawl.report_items(adcodes) if (s := item_source(archive, item)) is not None]
+
+
+def all_sources(archive: Archive) -> list[Source]:
+    """Every report the archive holds, once: the crawl's report links, then reports extracted from files/URLs."""
+    sources = crawl_sources(archive)
+    seen = {s.report_id for s in sources}
+    for report_id in archive.report_ids():
+        if report_id in seen:
+            continue
+        source = report_source(archive, report_id)
+        if source is not None and source.report_id not in seen:
+            seen.add(source.report_id)
+            sources.append(source)
+    return sources
+
+
+def error_sources(archive: Archive) -> list[Source]:
+    """Documents whose extraction failed, as sources (through their report link when there is one)."""
+    items = {}
+    for item in archive.crawl.report_items():
+        doc = archive.last_document(item.get("doc_url") or item["url"])
+        if doc is not None:
+            items.setdefault(doc["id"], item)
+    out = []
+    for doc in archive.documents_with_open_errors("extract"):
+        source = item_source(archive, items[doc["id"]]) if doc["id"] in items else None
+        out.append(source or document_source(archive, [doc]))
+    return out
+
+
+# -- extraction ----------------------------------------------------------------------------------------------------
+def extract_source(archive: Archive, source: Source):
+    """Extract one source and write it; returns (result, report_id). Raises only for a missing original."""
+    page = source.documents[0]
+    data = archive.original(page)
+    text = data.decode("utf-8", "replace") if page.get("content_type") in ("text", "html") else ""
+    content, extra = for_platform(source.platform).report_content(Page(source.label, data, text))
+    parts = [(content, source.label, {**source.hints, **extra})]
+    for doc in source.documents[1:]:
+        hints = item_hints(doc, source.item) if source.item else document_hints(archive, doc)
+        parts.append((archive.original(doc), doc.get("url") or doc.get("path") or doc["sha256"], hints))
+    result, index = extract_report(parts)
+    stored = [StoredDocument(d["id"], d["sha256"]) for d in source.documents]
+    report_id = archive.write_extraction(result, stored[0], url=source.url,
+                                         attachments=[(d, "attachment") for d in stored[1:]],
+                                         cells_document=stored[index])
+    return result, report_id
+
+
+def record_found(archive: Archive, source: Source, report_id: str) -> None:
+    """A crawled report was extracted (now or before): its link points at it and its URL's version is recorded."""
+    if source.item is None:
+        return
+    if source.item.get("report_id") != report_id:
+        archive.crawl.link_report(source.item["adcode"], source.item["url"], report_id)
+    try:
+        archive.versions.record(source.url, report_id, source.seen_at)
+    except Exception as exc:
+        archive.record_error(source.label, type(exc).__name__, f"{source.label}: {exc}"[:1000], stage="versions")
+
+
+def extract_sources(archive: Archive, sources: list[Source], *, force: bool = False, collect: bool = False,
+                    progress=None) -> Summary:
+    """Extract each source (skipping what is already extracted unless force); one failure never stops the batch:
+    it is recorded in `errors` with the source it came from."""
+    summary = Summary()
+    for n, source in enumerate(sources, start=1):
+        page = source.documents[0]
+        missing = [d for d in source.documents if not archive.blobs.has(d["sha256"])]
+        if missing:
+            archive.record_error(source.label, "original_missing",
+                                 f"{source.label}: the kept original {missing[0]['sha256']} is not in blobs/",
+                                 stage="reextract", document_id=missing[0]["id"])
+            summary.missing_originals += 1
+            summary.errors += 1
+            continue
+        if not force and (archive.report(source.report_id) or archive.has_open_error(page["id"])):
+            summary.skipped += 1
+            if archive.report(source.report_id):
+                record_found(archive, source, source.report_id)
+            continue
+        try:
+            result, report_id = extract_source(archive, source)
+        except Exception as exc:  # one report never stops the batch
+            summary.errors += 1
+            archive.record_error(source.label, type(exc).__name__, f"{source.label}: {exc}"[:1000],
+                                 stage="extract", document_id=page["id"])
+            continue
+        if report_id is not None:
+            record_found(archive, source, report_id)
+        summary.extracted += 1
+        summary.errors += bool(result.errors)
+        if collect:
+            summary.results.append((source, result, report_id))
+        if progress:
+            progress(n, len(sources), source.label, result)
+    return summary
+
+
+def extract_pending(archive: Archive, adcodes: list[str] | None = None) -> dict:
+    """The crawl's extraction step: every report link of these portals whose report is not extracted yet."""
+    return extract_sources(archive, crawl_sources(archive, adcodes)).as_dict()
+
+
+def reextract(archive: Archive, *, errors_only: bool = False, progress=None, collect: bool = False) -> Summary:
+    """Re-run extraction on the kept originals: every report (or only the documents whose extraction failed)."""
+    sources = error_sources(archive) if errors_only else all_sources(archive)
+    return extract_sources(archive, sources, force=True, progress=progress, collect=collect)
+
+
+def progress_line(n: int, total: int, label: str, result) -> None:
+    failed = sum(1 for c in result.checks if c.status == "fail")
+    state = ("error: " + "; ".join(e["kind"] for e in result.errors)) if result.errors else \
+        f"{result.template}, {len(result.cells)} cells, {failed} failed checks, {len(result.flags)} flags"
+    print(f"[{n}/{total}] {label}: {state}", file=sys.stderr, flush=True)
+
+
+# -- inputs given on the command line ----------------------------------------------------------------------------
+MAX_FETCH_BYTES = 100 * 1024 * 1024
+USER_AGENT = "nianbao/0.1 (+archive of annual reports)"
+
+
+def read_input(item: str) -> tuple[bytes, dict]:
+    """Bytes and what is known of them (filename, declared type, url or path) of a path or an http(s) URL."""
+    if item.startswith(("http://", "https://")):
+        req = urllib.request.Request(item, headers={"User-Agent": USER_AGENT})
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            data = resp.read(MAX_FETCH_BYTES + 1)
+            if len(data) > MAX_FETCH_BYTES:
+                raise ValueError(f"larger than {MAX_FETCH_BYTES} bytes")
+            filename = resp.headers.get_filename() or item.rsplit("/", 1)[-1]
+            return data, {"url": item, "content_type": resp.headers.get("Content-Type", ""), "filename": filename}
+    path = Path(item)
+    return path.read_bytes(), {"filename": path.name, "path": str(path)}
+
+
+def store_input(archive: Archive, data: bytes, info: dict) -> dict:
+    """Keep an input's bytes as a document (role report) and return its documents row."""
+    doc = archive.add_document(data, url=info.get("url"), path=info.get("path"),
+                               content_type=kind_of(data, info.get("filename")),
+                               declared_type=info.get("content_type"), filename=info.get("filename"), role="report")
+    return archive.document(doc.id)
+
+
+def extract_inputs(archive: Archive | None, inputs: list[str], *, on_result=None, progress=progress_line) -> int:
+    """`nianbao extract`: read each input (file or URL), keep its bytes, extract it and write it, through the same
+    source path as a crawl. archive None: a dry run. on_result(result, report_id) for each input, in order.
+    Returns how many inputs had errors; a bad input never stops the batch."""
+    failed = 0
+    for n, item in enumerate(inputs, start=1):
+        report_id = None
+        try:
+            data, info = read_input(item)
+        except (OSError, ValueError) as exc:
+            result = ExtractionResult(source=item, errors=[{"kind": "unreadable", "message": f"{item}: {exc}"}])
+            if archive is not None:
+                archive.record_error(item, "unreadable", f"{item}: {exc}", stage="read")
+        else:
+            if archive is None:
+                hints = {**info, "charset": charset_of(info.get("content_type"))}
+                result = extract_bytes(data, source=item, hints={k: v for k, v in hints.items() if v})
+            else:
+                source = document_source(archive, [store_input(archive, data, info)])
+                source.label = item
+                result, report_id = extract_source(archive, source)
+        failed += bool(result.errors)
+        if on_result:
+            on_result(result, report_id)
+        if progress:
+            progress(n, len(inputs), item, result)
+    return failed

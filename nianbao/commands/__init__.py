@@ -1,0 +1,1 @@
+"""The subcommands of `nianbao` (see nianbao/cli.py), one module per area."""

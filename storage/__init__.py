@@ -1,0 +1,15 @@
+"""The storage layer: the one owner of archive.db and the blobs beside it.
+
+    storage.schema     every base table, with type and meaning per column (docs/schema.md is rendered from it)
+    storage.db         connect() (WAL, busy timeout, read-only mode), transactions, schema creation
+    storage.archive    Archive: the object everything else reads and writes the archive through
+    storage.serving    the relations built for Datasette (summary, pivots, coverage, search, feeds, health)
+
+It imports nothing from the crawler, the CLI or the server: those import it. It imports `extract` only for the
+division data and the result types it stores.
+"""
+from storage.archive import Archive, StoredDocument
+from storage.blobs import BlobStore, sha256_hex
+from storage.db import ArchiveNotFound, connect, now_iso
+
+__all__ = ["Archive", "ArchiveNotFound", "BlobStore", "StoredDocument", "connect", "now_iso", "sha256_hex"]

@@ -1,0 +1,89 @@
+"""The crawl log: runs (crawl_runs), each portal's outcome per run (portal_status), and the report links found on
+portal lists (report_items). Written by the crawler's one writer (crawler.pipelines.ArchiveWriter)."""
+from __future__ import annotations
+
+import json
+
+from storage.db import now_iso
+from storage.schema import PORTAL_STATUSES
+
+
+class CrawlLog:
+    def __init__(self, archive):
+        self.archive = archive
+        self.conn = archive.conn
+
+    # -- runs -------------------------------------------------------------------------------------------------
+    def start_run(self, args: dict) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO crawl_runs (started_at, portals, reports_found, new_documents, errors, args) "
+            "VALUES (?, 0, 0, 0, 0, ?)", [now_iso(), json.dumps(args, ensure_ascii=False)])
+        return cur.lastrowid
+
+    def finish_run(self, run_id: int, **counts) -> None:
+        counts = {"ended_at": now_iso(), **counts}
+        sets = ", ".join(f"[{k}] = ?" for k in counts)
+        self.conn.execute(f"UPDATE crawl_runs SET {sets} WHERE id = ?", [*counts.values(), run_id])
+
+    def run(self, run_id: int) -> dict | None:
+        rows = self.archive.rows("SELECT * FROM crawl_runs WHERE id = ?", [run_id])
+        return rows[0] if rows else None
+
+    def last_run_id(self) -> int:
+        return self.conn.execute("SELECT coalesce(max(id), 0) FROM crawl_runs").fetchone()[0]
+
+    def totals_since(self, run_id: int) -> dict:
+        """Sums over the crawl runs after run_id: what a scheduled run did."""
+        row = self.conn.execute("SELECT count(*), sum(portals), sum(errors) FROM crawl_runs WHERE id > ?",
+                                [run_id]).fetchone()
+        return {"crawl_runs": row[0] or 0, "portals": row[1] or 0, "errors": row[2] or 0}
+
+    def run_summary(self, run_id: int) -> dict:
+        """The run row and every portal's outcome in it (with the portal's name)."""
+        cur = self.conn.execute(
+            "SELECT s.adcode, p.name, s.status, s.reports_found, s.pages_fetched, s.detail FROM portal_status s "
+            "LEFT JOIN portals p ON p.adcode = s.adcode WHERE s.run_id = ? ORDER BY s.adcode", [run_id])
+        portals = [{"adcode": a, "name": n, "status": st, "reports_found": r, "pages_fetched": pg,
+                    "detail": json.loads(d or "{}")} for a, n, st, r, pg, d in cur.fetchall()]
+        return {"run": self.run(run_id), "portals": portals}
+
+    # -- portal outcomes --------------------------------------------------------------------------------------
+    def set_portal_status(self, run_id: int, adcode: str, status: str, detail: dict, reports_found: int,
+                          pages_fetched: int) -> None:
+        if status not in PORTAL_STATUSES:
+            raise ValueError(f"unknown portal status {status!r} (known: {', '.join(PORTAL_STATUSES)})")
+        self.conn.execute(
+            "INSERT OR REPLACE INTO portal_status (run_id, adcode, status, detail, reports_found, pages_fetched, "
+            "checked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [run_id, adcode, status, json.dumps(detail, ensure_ascii=False), reports_found, pages_fetched, now_iso()])
+
+    # -- report links -----------------------------------------------------------------------------------------
+    def upsert_report_item(self, row: dict) -> None:
+        """A report link seen on a portal list: first_seen kept, last_seen moved, the other fields updated."""
+        existing = self.conn.execute("SELECT first_seen FROM report_items WHERE adcode = ? AND url = ?",
+                                     [row["adcode"], row["url"]]).fetchone()
+        now = now_iso()
+        row = {**row, "last_seen": now, "first_seen": existing[0] if existing else now}
+        if isinstance(row.get("attachment_urls"), list):
+            row["attachment_urls"] = json.dumps(row["attachment_urls"], ensure_ascii=False)
+        if existing:
+            sets = ", ".join(f"[{k}] = ?" for k in row if k not in ("adcode", "url"))
+            self.conn.execute(f"UPDATE report_items SET {sets} WHERE adcode = ? AND url = ?",
+                              [v for k, v in row.items() if k not in ("adcode", "url")] + [row["adcode"], row["url"]])
+        else:
+            self.archive.insert("report_items", [row])
+
+    def report_items(self, adcodes: list[str] | None = None) -> list[dict]:
+        if adcodes:
+            return self.archive.rows(f"SELECT * FROM report_items WHERE adcode IN ({','.join('?' * len(adcodes))}) "
+                                     "ORDER BY adcode, url", list(adcodes))
+        return self.archive.rows("SELECT * FROM report_items ORDER BY adcode, url")
+
+    def report_item_for_report(self, report_id: str) -> dict | None:
+        rows = self.archive.rows("SELECT * FROM report_items WHERE report_id = ? ORDER BY adcode, url LIMIT 1",
+                                 [report_id])
+        return rows[0] if rows else None
+
+    def link_report(self, adcode: str, url: str, report_id: str) -> None:
+        self.conn.execute("UPDATE report_items SET report_id = ? WHERE adcode = ? AND url = ?",
+                          [report_id, adcode, url])
