@@ -25,8 +25,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from crawler import distributed, run  # noqa: E402
+from distributed_support import start_local_redis  # noqa: E402
 from crawler.sample_portals import server as sample_server  # noqa: E402
 
 
@@ -51,8 +53,8 @@ def crawl_with(workers: int, redis_url: str, csv_path: str, work: Path, settings
     client.flushdb()
     db = work / f"w{workers}" / "archive.db"
     ingester = subprocess.Popen([sys.executable, "-m", "nianbao.cli", "ingest", "--redis", redis_url,
-                                 "--db", str(db), "--until-idle", "--no-extract"], env=run.spider_env(),
-                                cwd=str(run.REPO_ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                 "--db", str(db), "--until-idle", "--no-extract"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     t0 = time.perf_counter()
     distributed.seed(redis_url, portals_csv=csv_path, settings=settings)
     procs = [distributed.start_worker(redis_url, allow_loopback=True, settings=settings) for _ in range(workers)]
@@ -138,7 +140,7 @@ def main() -> int:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="nianbao-bench-dist-"))
-    redis_proc, redis_url = distributed.start_local_redis(work)
+    redis_proc, redis_url = start_local_redis(work)
     slow_down(args.delay)
     handle = sample_server.start_servers(0)
     try:
@@ -165,7 +167,7 @@ def main() -> int:
         per_request = queue_memory(redis_url)
         print(f"\nRedis memory: {per_request * 10_000 / 2**20:.1f} MiB per 10k queued report requests "
               f"({per_request:.0f} B each)")
-        from nianbao.archive import BlobStore
+        from storage import BlobStore
 
         db = work / f"w{args.workers[0]}" / "archive.db"
         con = sqlite3.connect(db)

@@ -26,11 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-import sqlite_utils  # noqa: E402
-
 from extract import regions  # noqa: E402
-from nianbao.archive import ensure_schema  # noqa: E402
-from nianbao.serve.views import APPLICATION_COLS, APPLICATION_ROWS  # noqa: E402
+from storage.db import ensure_schema  # noqa: E402
+from storage.serving.browse import APPLICATION_COLS, APPLICATION_ROWS  # noqa: E402
 
 T2_CELLS = [("regulations", c) for c in ("issued", "repealed", "in_force")] + \
            [("normative_docs", c) for c in ("issued", "repealed", "in_force")] + \
@@ -59,7 +57,7 @@ def build(db_path: Path, n_reports: int, text_chars: int, seed: int = 7) -> None
     conn = sqlite3.connect(str(db_path), isolation_level=None)
     conn.execute("PRAGMA journal_mode=OFF")
     conn.execute("PRAGMA synchronous=OFF")
-    ensure_schema(sqlite_utils.Database(conn))
+    ensure_schema(conn)
     conn.execute("BEGIN")
     cells, checks, sections, reports, docs = [], [], [], [], []
     kinds = ["government"] * 6 + ["department"] * 3 + ["office"]
@@ -145,7 +143,7 @@ def main() -> int:
                     help="reuse the synthetic archive in --dir (prepared again only if stale)")
     args = ap.parse_args()
 
-    from nianbao.serve.prepare import is_stale, prepare
+    from storage.serving.prepare import is_stale, prepare
     from test_serve_fixture import Server
 
     work = Path(args.dir)

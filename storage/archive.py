@@ -175,3 +175,11 @@ class Archive:
     def documents_with_open_errors(self, stage: str = "extract") -> list[dict]:
         return self.rows("SELECT DISTINCT d.* FROM documents d JOIN errors e ON e.document_id = d.id "
                          "WHERE e.stage = ? AND e.resolved_at IS NULL ORDER BY d.id", [stage])
+
+
+def list_portals(db_path: str | Path, *, only_with_url: bool = True, province: str | None = None) -> list[dict]:
+    """The registry as `nianbao portals list` shows it: the archive's (filled from the bundled list when it never
+    was), or — when there is no archive at db_path — the bundled list alone, without creating a file."""
+    with Archive(db_path if Path(db_path).exists() else ":memory:") as archive:
+        archive.registry.ensure_divisions()
+        return archive.registry.list(only_with_url=only_with_url, province=province)

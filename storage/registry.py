@@ -209,12 +209,3 @@ def load_portal_rows(archive, adcodes: list[str] = (), csv_path: str | None = No
                             f"(import one with `nianbao portals import FILE.csv`)")
     return [out[a] for a in adcodes] if adcodes else list(out.values())
 
-
-def list_portals(db_path: str | Path, *, only_with_url: bool = True, province: str | None = None) -> list[dict]:
-    """The registry as `nianbao portals list` shows it: the archive's (filled from the bundled list when it never
-    was), or — when there is no archive at db_path — the bundled list alone, without creating a file."""
-    from storage.archive import Archive
-
-    with Archive(db_path if Path(db_path).exists() else ":memory:") as archive:
-        archive.registry.ensure_divisions()
-        return archive.registry.list(only_with_url=only_with_url, province=province)

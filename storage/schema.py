@@ -9,7 +9,7 @@ storage.serving; they are rebuilt from these tables and never edited.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 SCHEMA_VERSION = 2
 

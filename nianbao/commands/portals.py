@@ -66,7 +66,7 @@ def cmd_refresh(args) -> int:
 
 
 def cmd_list(args) -> int:
-    from storage.registry import list_portals
+    from storage.archive import list_portals
 
     rows = list_portals(args.db, only_with_url=not args.all, province=args.province)
     if args.json:

@@ -6,9 +6,8 @@ import json
 import shlex
 import sys
 from datetime import date
-from pathlib import Path
 
-from nianbao.cli import add_db, add_json
+from nianbao.cli import add_db, add_json, open_archive
 from nianbao.schedule.scheduler import DEFAULT_CRONS, DEFAULT_GRACE, CommandJob, Schedule, Scheduler, iso, local_now
 
 
@@ -86,16 +85,11 @@ def cmd_schedule(args) -> int:
 
 def cmd_status(args) -> int:
     from nianbao.health import format_health
-    from storage import Archive
     from storage.serving.health import portal_health
 
-    portals, runs = [], []
-    if Path(args.db).exists():  # never create an archive just to say it is empty
-        with Archive(args.db, readonly=True) as archive:
-            portals = portal_health(archive, today=args.today)
-            runs = archive.schedule.recent(10)
-    else:
-        print(f"status: {args.db} does not exist yet", file=sys.stderr)
+    with open_archive(args, readonly=True) as archive:
+        portals = portal_health(archive, today=args.today)
+        runs = archive.schedule.recent(10)
     if args.json:
         print(json.dumps({"portals": portals, "schedule_runs": runs}, ensure_ascii=False, indent=1))
         return 0

