@@ -26,22 +26,31 @@ from crawler.discovery import Page
 from extract.formats import kind_of
 from extract.model import ExtractionResult
 from extract.pipeline import extract_bytes, extract_report
-from storage import Archive, StoredDocument
+from storage import Archive, Sighting, StoredDocument, content_id_for
 
 
 @dataclass
 class Source:
     label: str  # what progress lines and errors name: the report URL, or the path / URL given
+    key: str  # where the report was found (report_sources.source): the list's report URL, or the input
     documents: list[dict]  # documents rows: the page first, then attachments
-    hints: dict  # what is known besides the bytes (see page_hints)
+    hints: dict  # what is known besides the bytes (see document_hints, item_hints)
     url: str | None = None  # the report's URL (NULL for local files)
     platform: str | None = None  # adapter whose content step applies to the page
-    item: dict | None = None  # the report_items row, when the crawl found it (its versions are recorded)
-    seen_at: str | None = None  # when the server last confirmed the page
+    item: dict | None = None  # the report_items row, when the crawl found it
+    seen_at: str | None = None  # when the place last confirmed these bytes
+    first_seen: str | None = None  # when it first served them
+    status: str = "serving"  # a replay keeps what the log recorded (serving / replaced / gone)
+    extra: dict = field(default_factory=dict)
 
     @property
-    def report_id(self) -> str:
-        return Archive.report_id_for([d["sha256"] for d in self.documents])
+    def content_id(self) -> str:
+        return content_id_for([d["sha256"] for d in self.documents])
+
+    @property
+    def order(self) -> tuple:
+        """Sightings are recorded in the order they happened, so a crawl and a replay decide alike."""
+        return (self.first_seen or "", self.key, self.content_id)
 
 
 @dataclass
@@ -87,71 +96,51 @@ def item_hints(doc: dict, item: dict) -> dict:
 
 
 # -- sources -------------------------------------------------------------------------------------------------------
-def item_source(archive: Archive, item: dict) -> Source | None:
-    """The source of a report link the crawl found; None when its page was never fetched (404, wall, cap)."""
-    page = archive.last_document(item.get("doc_url") or item["url"])
-    if page is None:
-        return None
-    docs = [page] + [d for u in json.loads(item.get("attachment_urls") or "[]")
-                     if (d := archive.last_document(u)) is not None]
-    return Source(item["url"], docs, item_hints(page, item), item["url"], item.get("platform"), item,
-                  page.get("fetched_at") or item.get("last_seen"))
-
-
-def report_source(archive: Archive, report_id: str) -> Source | None:
-    """The source of a stored report: through its report link when the crawl found it, else its documents."""
-    item = archive.crawl.report_item_for_report(report_id)
-    if item is not None:
-        source = item_source(archive, item)
-        if source is not None:
-            return source
-    docs = archive.report_documents(report_id)
-    if not docs:
-        return None
-    return document_source(archive, docs)
+def item_source(archive: Archive, item: dict, documents: list[dict] | None = None) -> Source | None:
+    """The source of a report link the crawl found (its page and attachments as fetched last, or the documents
+    given); None when its page was never fetched (404, wall, cap)."""
+    if documents is None:
+        page = archive.last_document(item.get("doc_url") or item["url"])
+        if page is None:
+            return None
+        documents = [page] + [d for u in json.loads(item.get("attachment_urls") or "[]")
+                              if (d := archive.last_document(u)) is not None]
+    page = documents[0]
+    return Source(item["url"], item["url"], documents, item_hints(page, item), item["url"], item.get("platform"),
+                  item, page.get("fetched_at") or item.get("last_seen"),
+                  max(d.get("added_at") or "" for d in documents) or None)
 
 
 def document_source(archive: Archive, docs: list[dict]) -> Source:
     page = docs[0]
-    return Source(page.get("url") or page.get("path") or page["sha256"], docs, document_hints(archive, page),
-                  page.get("url"))
+    key = page.get("url") or page.get("path") or page["sha256"]
+    return Source(key, key, docs, document_hints(archive, page), page.get("url"),
+                  seen_at=page.get("fetched_at") or page.get("added_at"),
+                  first_seen=max(d.get("added_at") or "" for d in docs) or None)
+
+
+def sighting_source(archive: Archive, row: dict) -> Source | None:
+    """A recorded sighting as a source again (a replay): its documents, and the crawl's hints when a list linked
+    it. None when its documents are no longer in the archive."""
+    docs = archive.documents_by_id(json.loads(row["documents"] or "[]"))
+    if not docs:
+        return None
+    item = archive.crawl.report_item_at(row["source"])
+    source = item_source(archive, item, docs) if item else document_source(archive, docs)
+    source.key = row["source"]
+    source.seen_at, source.first_seen, source.status = row["last_seen"], row["first_seen"], row["status"]
+    source.extra = {"gone_at": row["gone_at"], "http_status": row["http_status"]}
+    return source
 
 
 def crawl_sources(archive: Archive, adcodes: list[str] | None = None) -> list[Source]:
-    return [s for item in archive.crawl.report_items(adcodes) if (s := item_source(archive, item)) is not None]
-
-
-def all_sources(archive: Archive) -> list[Source]:
-    """Every report the archive holds, once: the crawl's report links, then reports extracted from files/URLs."""
-    sources = crawl_sources(archive)
-    seen = {s.report_id for s in sources}
-    for report_id in archive.report_ids():
-        if report_id in seen:
-            continue
-        source = report_source(archive, report_id)
-        if source is not None and source.report_id not in seen:
-            seen.add(source.report_id)
-            sources.append(source)
-    return sources
-
-
-def error_sources(archive: Archive) -> list[Source]:
-    """Documents whose extraction failed, as sources (through their report link when there is one)."""
-    items = {}
-    for item in archive.crawl.report_items():
-        doc = archive.last_document(item.get("doc_url") or item["url"])
-        if doc is not None:
-            items.setdefault(doc["id"], item)
-    out = []
-    for doc in archive.documents_with_open_errors("extract"):
-        source = item_source(archive, items[doc["id"]]) if doc["id"] in items else None
-        out.append(source or document_source(archive, [doc]))
-    return out
+    found = [s for item in archive.crawl.report_items(adcodes) if (s := item_source(archive, item)) is not None]
+    return sorted(found, key=lambda s: s.order)
 
 
 # -- extraction ----------------------------------------------------------------------------------------------------
 def extract_source(archive: Archive, source: Source):
-    """Extract one source and write it; returns (result, report_id). Raises only for a missing original."""
+    """Extract one source and record it; returns (result, report_id)."""
     page = source.documents[0]
     data = archive.original(page)
     text = data.decode("utf-8", "replace") if page.get("content_type") in ("text", "html") else ""
@@ -161,29 +150,25 @@ def extract_source(archive: Archive, source: Source):
         hints = item_hints(doc, source.item) if source.item else document_hints(archive, doc)
         parts.append((archive.original(doc), doc.get("url") or doc.get("path") or doc["sha256"], hints))
     result, index = extract_report(parts)
-    stored = [StoredDocument(d["id"], d["sha256"]) for d in source.documents]
-    report_id = archive.write_extraction(result, stored[0], url=source.url,
-                                         attachments=[(d, "attachment") for d in stored[1:]],
-                                         cells_document=stored[index])
+    sighting = Sighting(source.key, [StoredDocument(d["id"], d["sha256"]) for d in source.documents], index,
+                        seen_at=source.seen_at, first_seen=source.first_seen,
+                        adcode=source.item.get("adcode") if source.item else source.documents[0].get("portal_adcode"),
+                        url=source.url, status=source.status, extra=source.extra)
+    report_id = archive.write_extraction(result, sighting)
+    link_item(archive, source, report_id)
     return result, report_id
 
 
-def record_found(archive: Archive, source: Source, report_id: str) -> None:
-    """A crawled report was extracted (now or before): its link points at it and its URL's version is recorded."""
-    if source.item is None:
-        return
-    if source.item.get("report_id") != report_id:
+def link_item(archive: Archive, source: Source, report_id: str | None) -> None:
+    """The crawl's report link points at the report it turned out to be."""
+    if source.item is not None and report_id and source.item.get("report_id") != report_id:
         archive.crawl.link_report(source.item["adcode"], source.item["url"], report_id)
-    try:
-        archive.versions.record(source.url, report_id, source.seen_at)
-    except Exception as exc:
-        archive.record_error(source.label, type(exc).__name__, f"{source.label}: {exc}"[:1000], stage="versions")
 
 
 def extract_sources(archive: Archive, sources: list[Source], *, force: bool = False, collect: bool = False,
                     progress=None) -> Summary:
-    """Extract each source (skipping what is already extracted unless force); one failure never stops the batch:
-    it is recorded in `errors` with the source it came from."""
+    """Extract each source (what was recorded before is only confirmed, unless force); one failure never stops
+    the batch: it is recorded in `errors` with the source it came from."""
     summary = Summary()
     for n, source in enumerate(sources, start=1):
         page = source.documents[0]
@@ -195,10 +180,11 @@ def extract_sources(archive: Archive, sources: list[Source], *, force: bool = Fa
             summary.missing_originals += 1
             summary.errors += 1
             continue
-        if not force and (archive.report(source.report_id) or archive.has_open_error(page["id"])):
+        known = None if force else archive.sighting(source.key, source.content_id)
+        if known is not None and known["role"] is not None:
             summary.skipped += 1
-            if archive.report(source.report_id):
-                record_found(archive, source, source.report_id)
+            report_id = archive.touch(source.key, source.content_id, source.seen_at or known["last_seen"])
+            link_item(archive, source, report_id)
             continue
         try:
             result, report_id = extract_source(archive, source)
@@ -207,8 +193,6 @@ def extract_sources(archive: Archive, sources: list[Source], *, force: bool = Fa
             archive.record_error(source.label, type(exc).__name__, f"{source.label}: {exc}"[:1000],
                                  stage="extract", document_id=page["id"])
             continue
-        if report_id is not None:
-            record_found(archive, source, report_id)
         summary.extracted += 1
         summary.errors += bool(result.errors)
         if collect:
@@ -219,13 +203,18 @@ def extract_sources(archive: Archive, sources: list[Source], *, force: bool = Fa
 
 
 def extract_pending(archive: Archive, adcodes: list[str] | None = None) -> dict:
-    """The crawl's extraction step: every report link of these portals whose report is not extracted yet."""
+    """The crawl's extraction step: every report link of these portals whose bytes were not recorded yet."""
     return extract_sources(archive, crawl_sources(archive, adcodes)).as_dict()
 
 
 def reextract(archive: Archive, *, errors_only: bool = False, progress=None, collect: bool = False) -> Summary:
-    """Re-run extraction on the kept originals: every report (or only the documents whose extraction failed)."""
-    sources = error_sources(archive) if errors_only else all_sources(archive)
+    """Extract the kept originals again. Everything derived from the sightings (reports, versions, cells, …) is
+    rebuilt by replaying every sighting in the order it happened — so an improved extractor also re-decides which
+    report each document is; only the sightings that could not be read, with errors_only."""
+    rows = archive.sightings(unread_only=errors_only)
+    if not errors_only:
+        archive.clear_derived()
+    sources = [s for row in rows if (s := sighting_source(archive, row)) is not None]
     return extract_sources(archive, sources, force=True, progress=progress, collect=collect)
 
 
@@ -282,7 +271,7 @@ def extract_inputs(archive: Archive | None, inputs: list[str], *, on_result=None
                 result = extract_bytes(data, source=item, hints={k: v for k, v in hints.items() if v})
             else:
                 source = document_source(archive, [store_input(archive, data, info)])
-                source.label = item
+                source.label, source.seen_at = item, None  # seen now
                 result, report_id = extract_source(archive, source)
         failed += bool(result.errors)
         if on_result:

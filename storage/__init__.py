@@ -9,7 +9,9 @@ It imports nothing from the crawler, the CLI or the server: those import it. It 
 division data and the result types it stores.
 """
 from storage.archive import Archive, StoredDocument
+from storage.reports import Sighting, content_id_for
 from storage.blobs import BlobStore, sha256_hex
 from storage.db import ArchiveNotFound, connect, now_iso
 
-__all__ = ["Archive", "ArchiveNotFound", "BlobStore", "StoredDocument", "connect", "now_iso", "sha256_hex"]
+__all__ = ["Archive", "ArchiveNotFound", "BlobStore", "Sighting", "StoredDocument", "connect", "content_id_for",
+           "now_iso", "sha256_hex"]

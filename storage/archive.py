@@ -139,27 +139,35 @@ class Archive:
         return self.blobs.get(doc["sha256"])
 
     # -- reports -------------------------------------------------------------------------------------------------
-    report_id_for = staticmethod(reports.report_id_for)
+    def write_extraction(self, result, sighting: "reports.Sighting") -> str | None:
+        """Record a sighting and what was extracted from it, in one transaction: the report id, or None when the
+        bytes could not be read as a report (only errors recorded). See storage.reports."""
+        return reports.write_extraction(self, result, sighting)
 
-    def write_extraction(self, result, document: StoredDocument, *, url: str | None = None,
-                         attachments=(), cells_document: StoredDocument | None = None) -> str | None:
-        """Replace everything extracted from these documents in one transaction; returns the report id (None when
-        the input could not be read at all: then only its errors are recorded). See storage.reports."""
-        return reports.write_extraction(self, result, document, url=url, attachments=attachments,
-                                        cells_document=cells_document)
+    def touch(self, source: str, content_id: str, seen_at: str) -> str | None:
+        """A place confirmed bytes already recorded: the report id, or None when that sighting is not known."""
+        return reports.touch(self, source, content_id, seen_at)
+
+    def sighting(self, source: str, content_id: str) -> dict | None:
+        rows = self.rows("SELECT * FROM report_sources WHERE source = ? AND content_id = ?", [source, content_id])
+        return rows[0] if rows else None
+
+    def sightings(self, *, unread_only: bool = False) -> list[dict]:
+        """Every sighting in the order it happened (first seen), for a replay."""
+        where = "WHERE role = 'unread' OR role IS NULL" if unread_only else ""
+        return self.rows(f"SELECT * FROM report_sources {where} ORDER BY first_seen, source, content_id")
+
+    def clear_derived(self) -> None:
+        reports.clear_derived(self)
 
     def report(self, report_id: str) -> dict | None:
         rows = self.rows("SELECT * FROM reports WHERE id = ?", [report_id])
         return rows[0] if rows else None
 
-    def report_ids(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT id FROM reports ORDER BY id")]
-
-    def report_documents(self, report_id: str) -> list[dict]:
-        """The documents a report was built from, the page first (then attachments in document order)."""
-        return self.rows("SELECT d.*, rd.role AS rd_role FROM report_documents rd JOIN documents d "
-                         "ON d.id = rd.document_id WHERE rd.report_id = ? ORDER BY rd.role = 'page' DESC, d.id",
-                         [report_id])
+    def documents_by_id(self, ids: list[int]) -> list[dict]:
+        by_id = {d["id"]: d for d in self.rows(
+            f"SELECT * FROM documents WHERE id IN ({','.join('?' * len(ids))})", list(ids))} if ids else {}
+        return [by_id[i] for i in ids if i in by_id]
 
     # -- errors --------------------------------------------------------------------------------------------------
     def record_error(self, source: str, kind: str, message: str, *, stage: str,

@@ -79,9 +79,9 @@ class CrawlLog:
                                      "ORDER BY adcode, url", list(adcodes))
         return self.archive.rows("SELECT * FROM report_items ORDER BY adcode, url")
 
-    def report_item_for_report(self, report_id: str) -> dict | None:
-        rows = self.archive.rows("SELECT * FROM report_items WHERE report_id = ? ORDER BY adcode, url LIMIT 1",
-                                 [report_id])
+    def report_item_at(self, url: str) -> dict | None:
+        """The report link with this URL (on the first portal that listed it)."""
+        rows = self.archive.rows("SELECT * FROM report_items WHERE url = ? ORDER BY adcode LIMIT 1", [url])
         return rows[0] if rows else None
 
     def link_report(self, adcode: str, url: str, report_id: str) -> None:

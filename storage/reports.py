@@ -1,24 +1,77 @@
-"""Writing one extraction: the report row, the documents it was built from, its sections, cells, checks, flags and
-errors — all in one transaction, replacing any earlier extraction of the same report (idempotent).
+"""Writing what was extracted: one report counted once, with its versions and the places it was found.
 
-A report is identified by the bytes it was extracted from (report_id_for): the same bytes always give the same
-id, so re-extraction replaces rows and never duplicates them.
+A *report* is one unit's report for one year: its identity is (region, agency, year) — `report_key`, from the
+extractor's region code, normalised agency key and year — and its id is derived from that key, so every version
+and copy of it has the same id. When the region, the unit or the year cannot be read, the key is the content
+itself ('content:<content id>') and the report is never merged with another.
+
+A *sighting* is one place (a report page URL, or a path given to `nianbao extract`) serving some bytes (the page
+and its attachments; their *content id* is the first 16 hex of the SHA-256 of their SHA-256s). Every sighting is
+kept in report_sources — the observation log — and the rest is derived from it, in order of first sight:
+
+    same bytes as the report's current version                 the same version, seen again (or re-extracted)
+    the same bytes or the same tables' document as a report     that report (the same original on many pages is
+      already holds                                             one report with many sources)
+    new bytes, at a place that served the current version       an edit: a new version supersedes the current one,
+      (with the same unit and year, or none readable)           every changed cell listed in cell_changes
+    new bytes elsewhere, the same numbers                       a copy: one more source, nothing counted twice
+    new bytes elsewhere, other numbers                          a conflicting copy: kept as a source, flagged
+                                                                (conflicting_copies) with both candidates; the
+                                                                current version stays — unless it has no tables
+                                                                and the copy has: a copy that can be read wins
+
+Only current versions are in reports / cells / checks / flags / sections: every table Datasette counts shows one
+row per report. A document that could not be read as a report gets no report row: its errors are in `errors`, and
+its sighting (role 'unread') is retried by `nianbao reextract --errors`.
 """
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 
 from storage.blobs import sha256_hex
 from storage.db import now_iso
 
-EXTRACTOR_VERSION = "0.1.0"
+EXTRACTOR_VERSION = "0.2.0"
 REPORT_TABLES = ("cells", "checks", "flags", "sections", "report_documents")  # rows keyed by report_id
+STORAGE_FLAG_KINDS = ("conflicting_copies",)  # flags written here, from report_sources, not by the extractor
 
 
-def report_id_for(shas: list[str]) -> str:
+def content_id_for(shas: list[str]) -> str:
+    """The bytes' identity: the same page and attachments always give the same content id."""
     if len(shas) == 1:
         return shas[0][:16]
     return sha256_hex("|".join(shas).encode())[:16]
+
+
+def identity_key(meta) -> str | None:
+    """'<region>|<unit>|<year>' when the extractor read all three, else None."""
+    agency_key = getattr(meta, "agency_key", None)
+    if not agency_key or not meta.year or not meta.region_code:
+        return None
+    return f"{agency_key}|{meta.year}"
+
+
+def report_id_for_key(key: str) -> str:
+    return sha256_hex(f"report:{key}".encode())[:16]
+
+
+@dataclass
+class Sighting:
+    """One place serving some bytes: what write_extraction records and derives the report from."""
+    source: str  # the report page URL (document key) or the path / URL given
+    documents: list  # StoredDocument: the page first, then attachments
+    cells_index: int = 0  # which of them the tables were read from
+    seen_at: str | None = None  # when the place last confirmed these bytes
+    first_seen: str | None = None  # when it first served them (default: seen_at)
+    adcode: str | None = None  # the portal it was found on
+    url: str | None = None  # reports.url: the page URL when crawled or fetched
+    status: str = "serving"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def content_id(self) -> str:
+        return content_id_for([d.sha256 for d in self.documents])
 
 
 def error_rows(result, document_id: int | None, stage: str = "extract") -> list[dict]:
@@ -26,52 +79,265 @@ def error_rows(result, document_id: int | None, stage: str = "extract") -> list[
              "message": e.get("message", ""), "occurred_at": now_iso()} for e in result.errors]
 
 
-def write_extraction(archive, result, document, *, url=None, attachments=(), cells_document=None) -> str | None:
-    """attachments: [(StoredDocument, role)] the report was also built from. cells_document: the document the
-    table cells were read from when it is an attachment (extract.pipeline.extract_report); default the page.
+def is_report(result) -> bool:
+    """A document is stored as a report when tables were read from it, or it reads as a report without errors."""
+    return bool(result.cells) or not result.errors
 
-    A document that could not be read at all (errors, no sections, no cells) gets no report: only its errors are
-    recorded (returns None). It can be retried with `nianbao reextract --errors`."""
-    if result.errors and not result.cells and not result.sections:
-        with archive.transaction():
-            archive.insert("errors", error_rows(result, document.id))
-        return None
-    report_id = report_id_for([document.sha256] + [d.sha256 for d, _ in attachments])
+
+def write_extraction(archive, result, sighting: Sighting) -> str | None:
+    """Record the sighting and what was extracted from it, in one transaction; the report id, or None when the
+    bytes could not be read as a report (only errors recorded)."""
+    seen = sighting.seen_at or now_iso()
+    first = sighting.first_seen or seen
+    page = sighting.documents[0]
+    cells_doc = sighting.documents[sighting.cells_index]
+    content = sighting.content_id
+    with archive.transaction():
+        archive.conn.execute("UPDATE errors SET resolved_at = ? WHERE document_id = ? AND resolved_at IS NULL",
+                             [now_iso(), page.id])
+        archive.insert("errors", error_rows(result, page.id))
+        _observe(archive, sighting, content, first, seen, cells_doc.id)
+        if not is_report(result):
+            _set_source(archive, sighting.source, content, report_id=None, role="unread")
+            return None
+        report_id, version, role = _place(archive, result, sighting, content, cells_doc)
+        _set_source(archive, sighting.source, content, report_id=report_id, role=role)
+        if role == "version":
+            _write_current(archive, report_id, result, sighting, content, version, cells_doc)
+        _refresh_report(archive, report_id)
+    return report_id
+
+
+def _observe(archive, s: Sighting, content: str, first: str, seen: str, cells_doc_id: int) -> None:
+    """The observation log: this place serves these bytes (first/last seen widened); its older bytes are replaced.
+    A replay (s.status 'gone' or 'replaced') keeps the status the log recorded."""
+    conn = archive.conn
+    row = conn.execute("SELECT 1 FROM report_sources WHERE source = ? AND content_id = ?",
+                       [s.source, content]).fetchone()
+    docs = json.dumps([d.id for d in s.documents])
+    if row:
+        conn.execute("UPDATE report_sources SET first_seen = min(first_seen, ?), last_seen = max(last_seen, ?), "
+                     "documents = ?, cells_document_id = ?, adcode = coalesce(?, adcode) "
+                     "WHERE source = ? AND content_id = ?",
+                     [first, seen, docs, cells_doc_id, s.adcode, s.source, content])
+        if s.status == "serving":
+            conn.execute("UPDATE report_sources SET status = 'serving', gone_at = NULL, http_status = NULL "
+                         "WHERE source = ? AND content_id = ?", [s.source, content])
+    else:
+        archive.insert("report_sources", [{
+            "source": s.source, "content_id": content, "documents": docs, "cells_document_id": cells_doc_id,
+            "adcode": s.adcode, "first_seen": first, "last_seen": seen, "status": s.status,
+            **{k: s.extra[k] for k in ("gone_at", "http_status") if s.extra.get(k) is not None}}])
+    if s.status == "serving":
+        conn.execute("UPDATE report_sources SET status = 'replaced' WHERE source = ? AND content_id <> ? "
+                     "AND status = 'serving' AND first_seen <= ?", [s.source, content, first])
+
+
+def _set_source(archive, source: str, content: str, *, report_id: str | None, role: str) -> None:
+    archive.conn.execute("UPDATE report_sources SET report_id = ?, role = ? WHERE source = ? AND content_id = ?",
+                         [report_id, role, source, content])
+
+
+def _place(archive, result, s: Sighting, content: str, cells_doc) -> tuple[str, int | None, str]:
+    """Which report these bytes belong to, and as what: (report_id, version number, role)."""
+    conn = archive.conn
+    known = conn.execute(
+        "SELECT v.report_id FROM report_versions v WHERE v.content_id = ? "
+        "UNION ALL SELECT s.report_id FROM report_sources s WHERE s.content_id = ? AND s.report_id IS NOT NULL "
+        "UNION ALL SELECT v.report_id FROM report_versions v JOIN documents d ON d.id = v.document_id "
+        "WHERE d.sha256 = ? LIMIT 1", [content, content, cells_doc.sha256]).fetchone()
+    key = identity_key(result.meta)
+    before = conn.execute("SELECT s.report_id, r.report_key FROM report_sources s JOIN reports r ON r.id = s.report_id "
+                          "WHERE s.source = ? AND s.content_id <> ? ORDER BY s.first_seen DESC LIMIT 1",
+                          [s.source, content]).fetchone()
+    if known:
+        report_id = known[0]
+    elif before and (key is None or before[1] == key):
+        report_id = before[0]  # what this place published before: its unit and year unchanged (or unreadable now)
+    else:
+        report_id = report_id_for_key(key) if key else content
+    current = conn.execute("SELECT version, content_id, document_id, n_cells FROM report_versions "
+                           "WHERE report_id = ? AND status <> 'superseded' ORDER BY version DESC LIMIT 1",
+                           [report_id]).fetchone()
+    if current is None:
+        return report_id, 1, "version"
+    version, current_content, _, current_cells = current
+    if current_content == content:
+        return report_id, version, "version"  # seen again, or re-extracted
+    same_place = conn.execute("SELECT 1 FROM report_sources WHERE source = ? AND content_id = ? AND report_id = ?",
+                              [s.source, current_content, report_id]).fetchone()
+    if same_place:
+        return report_id, version + 1, "version"  # the place edited what it publishes
+    if not current_cells and result.cells:
+        return report_id, version + 1, "version"  # a copy whose tables can be read beats one whose cannot
+    if _same_numbers(archive, report_id, result):
+        return report_id, None, "copy"
+    return report_id, None, "conflicting"
+
+
+def _same_numbers(archive, report_id: str, result) -> bool:
+    have = {(t, r, c): (v, raw) for t, r, c, v, raw in archive.conn.execute(
+        "SELECT table_key, row_key, col_key, value, raw FROM cells WHERE report_id = ?", [report_id])}
+    new = {(c.table, c.row, c.col): (c.value, c.raw) for c in result.cells}
+    if have.keys() != new.keys():
+        return False
+    return all(have[k][0] == new[k][0] and (have[k][0] is not None or have[k][1] == new[k][1]) for k in have)
+
+
+def _write_current(archive, report_id: str, result, s: Sighting, content: str, version: int, cells_doc) -> None:
+    """The report's current version: its rows replace the previous version's (changed cells listed first)."""
+    conn = archive.conn
+    latest = conn.execute("SELECT version, content_id FROM report_versions WHERE report_id = ? "
+                          "ORDER BY version DESC LIMIT 1", [report_id]).fetchone()
+    seen = s.seen_at or now_iso()
+    first = s.first_seen or seen
+    if latest is None or latest[0] != version:
+        if latest is not None:  # an edit (or a readable copy replacing an unreadable one)
+            old_cells = {(t, r, c): (v, raw) for t, r, c, v, raw in conn.execute(
+                "SELECT table_key, row_key, col_key, value, raw FROM cells WHERE report_id = ?", [report_id])}
+            archive.insert("cell_changes", _changes(report_id, latest, version, content, s.source, first,
+                                                    old_cells, result))
+            conn.execute("UPDATE report_versions SET status = 'superseded', superseded_at = ? "
+                         "WHERE report_id = ? AND status <> 'superseded'", [first, report_id])
+        archive.insert("report_versions", [{
+            "report_id": report_id, "version": version, "content_id": content, "url": s.source,
+            "document_id": cells_doc.id, "first_seen": first, "last_seen": seen, "status": "current",
+            "n_cells": len(result.cells)}])
+    else:
+        conn.execute("UPDATE report_versions SET first_seen = min(first_seen, ?), last_seen = max(last_seen, ?), "
+                     "status = 'current', gone_at = NULL, http_status = NULL, document_id = ?, n_cells = ? "
+                     "WHERE report_id = ? AND version = ?",
+                     [first, seen, cells_doc.id, len(result.cells), report_id, version])
+    _replace_rows(archive, report_id, result, s, content, version, cells_doc)
+
+
+def _changes(report_id, latest, version, content, source, at, old_cells, result) -> list[dict]:
+    new_cells = {(c.table, c.row, c.col): (c.value, c.raw) for c in result.cells}
+    out = []
+    for key in sorted(old_cells.keys() | new_cells.keys()):
+        (ov, oraw), (nv, nraw) = old_cells.get(key, (None, None)), new_cells.get(key, (None, None))
+        numeric_same = ov is not None and nv is not None and ov == nv
+        text_same = ov is None and nv is None and (oraw or "") == (nraw or "") and key in old_cells \
+            and key in new_cells
+        if numeric_same or text_same:
+            continue  # a re-layout that only moves whitespace around a number is not an edit
+        out.append({"report_id": report_id, "old_version": latest[0], "new_version": version, "url": source,
+                    "old_report_id": latest[1], "new_report_id": content, "table_key": key[0], "row_key": key[1],
+                    "col_key": key[2], "old_value": ov, "new_value": nv, "old_raw": oraw, "new_raw": nraw,
+                    "detected_at": at})
+    return out
+
+
+def _replace_rows(archive, report_id: str, result, s: Sighting, content: str, version: int, cells_doc) -> None:
     m = result.meta
     failed = sum(1 for c in result.checks if c.status == "fail")
-    status = "error" if result.errors and not result.cells else ("ok" if result.cells else "no_tables")
-    report = {
-        "id": report_id, "document_id": document.id, "source": result.source, "url": url,
-        "title": m.title, "year": m.year, "region_code": m.region_code, "region_name": m.region_name,
-        "province": m.province, "prefecture": m.prefecture, "region_source": m.region_source,
-        "agency": m.agency, "agency_kind": m.agency_kind, "template": result.template,
-        "format": result.format, "script": m.script, "published_date": m.published_date,
-        "period_start": m.period_start, "period_end": m.period_end, "status": status,
+    delete_report(archive.conn, report_id)
+    key = identity_key(m)
+    archive.insert("reports", [{
+        "id": report_id, "report_key": key or f"content:{content}", "document_id": cells_doc.id,
+        "source": result.source, "url": s.url, "title": m.title, "year": m.year, "region_code": m.region_code,
+        "region_name": m.region_name, "province": m.province, "prefecture": m.prefecture,
+        "region_source": m.region_source, "region_level": getattr(m, "region_level", None),
+        "agency": m.agency, "agency_kind": m.agency_kind, "agency_key": getattr(m, "agency_key", None),
+        "template": result.template, "format": result.format, "script": m.script,
+        "published_date": m.published_date, "published_source": getattr(m, "published_source", None),
+        "deadline": getattr(m, "deadline", None), "days_late": getattr(m, "days_late", None),
+        "period_start": m.period_start, "period_end": m.period_end, "status": "ok" if result.cells else "no_tables",
         "n_cells": len(result.cells), "n_checks_failed": failed, "n_flags": len(result.flags),
-        "extracted_at": now_iso(), "extractor_version": EXTRACTOR_VERSION,
-    }
+        "content_id": content, "version": version, "extracted_at": now_iso(),
+        "extractor_version": EXTRACTOR_VERSION}])
+    archive.insert("report_documents",
+                   [{"report_id": report_id, "document_id": d.id, "role": "page" if i == 0 else "attachment"}
+                    for i, d in enumerate(s.documents)], replace=True)
+    archive.insert("sections", [
+        {"report_id": report_id, "ord": i, "key": x.key, "number": x.number, "title": x.title, "text": x.text}
+        for i, x in enumerate(result.sections)])
+    archive.insert("cells", cell_rows(report_id, result, cells_doc.id))
+    archive.insert("checks", [
+        {"report_id": report_id, "rule": c.rule, "table_key": c.table, "row_key": c.row, "col_key": c.col,
+         "status": c.status, "strict": c.strict, "blank_as_zero": c.blank_as_zero, "lhs": c.lhs, "rhs": c.rhs,
+         "lhs_bz": c.lhs_bz, "rhs_bz": c.rhs_bz, "detail": c.detail} for c in result.checks])
+    archive.insert("flags", [
+        {"report_id": report_id, "kind": f.kind, "detail": f.detail,
+         "data": json.dumps(f.data, ensure_ascii=False) if f.data else None} for f in result.flags])
+
+
+def _refresh_report(archive, report_id: str) -> None:
+    """What the report row says about its history (versions, sources, first seen, gone) and the flags the sources
+    give (conflicting copies), recomputed from report_versions and report_sources."""
+    conn = archive.conn
+    conn.execute("DELETE FROM flags WHERE report_id = ? AND kind IN (%s)" % ",".join("?" * len(STORAGE_FLAG_KINDS)),
+                 [report_id, *STORAGE_FLAG_KINDS])
+    current = conn.execute("SELECT content_id, source FROM report_sources WHERE report_id = ? AND role = 'version' "
+                           "AND content_id = (SELECT content_id FROM reports WHERE id = ?) ORDER BY first_seen LIMIT 1",
+                           [report_id, report_id]).fetchone()
+    conflicts = archive.rows("SELECT source, content_id, first_seen FROM report_sources WHERE report_id = ? "
+                             "AND role = 'conflicting' ORDER BY first_seen, source", [report_id])
+    if conflicts and current:
+        archive.insert("flags", [{
+            "report_id": report_id, "kind": "conflicting_copies",
+            "detail": f"{len(conflicts)} other cop{'y' if len(conflicts) == 1 else 'ies'} of this report "
+                      f"print other numbers; the current version ({current[1]}) is kept, not chosen",
+            "data": json.dumps({"current": {"source": current[1], "content_id": current[0]},
+                                "others": conflicts}, ensure_ascii=False)}])
+    alive = conn.execute("SELECT 1 FROM report_sources WHERE report_id = ? AND status = 'serving' LIMIT 1",
+                         [report_id]).fetchone() is not None
+    gone_at = None if alive else conn.execute(
+        "SELECT max(gone_at), max(http_status) FROM report_sources WHERE report_id = ?", [report_id]).fetchone()
+    if alive:
+        conn.execute("UPDATE report_versions SET status = 'current', gone_at = NULL, http_status = NULL "
+                     "WHERE report_id = ? AND status = 'gone'", [report_id])
+    elif gone_at[0]:
+        conn.execute("UPDATE report_versions SET status = 'gone', gone_at = ?, http_status = ? "
+                     "WHERE report_id = ? AND status = 'current'", [gone_at[0], gone_at[1], report_id])
+    conn.execute("""UPDATE reports SET
+        n_versions = (SELECT count(*) FROM report_versions WHERE report_id = :id),
+        n_sources = (SELECT count(DISTINCT source) FROM report_sources WHERE report_id = :id),
+        first_seen = (SELECT min(first_seen) FROM report_sources WHERE report_id = :id),
+        gone_at = :gone_at,
+        n_flags = (SELECT count(*) FROM flags WHERE report_id = :id)
+        WHERE id = :id""", {"id": report_id, "gone_at": None if alive else gone_at[0]})
+
+
+def mark_gone(archive, source: str, seen_at: str, http_status: int) -> dict | None:
+    """The place answered 404/410: what it served is gone from there. A report is gone when no place serves it any
+    more; nothing is deleted. Returns the report's current version row, or None when the place is unknown."""
     with archive.transaction():
-        delete_report(archive.conn, report_id)
-        archive.insert("reports", [report])
-        archive.insert("report_documents",
-                       [{"report_id": report_id, "document_id": document.id, "role": "page"}]
-                       + [{"report_id": report_id, "document_id": d.id, "role": role} for d, role in attachments],
-                       replace=True)
-        archive.insert("sections", [
-            {"report_id": report_id, "ord": i, "key": s.key, "number": s.number, "title": s.title, "text": s.text}
-            for i, s in enumerate(result.sections)])
-        archive.insert("cells", cell_rows(report_id, result, (cells_document or document).id))
-        archive.insert("checks", [
-            {"report_id": report_id, "rule": c.rule, "table_key": c.table, "row_key": c.row, "col_key": c.col,
-             "status": c.status, "strict": c.strict, "blank_as_zero": c.blank_as_zero, "lhs": c.lhs, "rhs": c.rhs,
-             "lhs_bz": c.lhs_bz, "rhs_bz": c.rhs_bz, "detail": c.detail} for c in result.checks])
-        archive.insert("flags", [
-            {"report_id": report_id, "kind": f.kind, "detail": f.detail,
-             "data": json.dumps(f.data, ensure_ascii=False) if f.data else None} for f in result.flags])
-        archive.conn.execute("UPDATE errors SET resolved_at = ? WHERE document_id = ? AND resolved_at IS NULL",
-                             [now_iso(), document.id])
-        archive.insert("errors", error_rows(result, document.id))
-    return report_id
+        rows = archive.rows("SELECT content_id, report_id FROM report_sources WHERE source = ? "
+                            "ORDER BY status = 'serving' DESC, last_seen DESC", [source])
+        if not rows:
+            return None
+        # what the place serves (else what it served last) is gone from there; the first time it went is kept
+        archive.conn.execute(
+            "UPDATE report_sources SET status = 'gone', gone_at = coalesce(gone_at, ?), "
+            "http_status = coalesce(http_status, ?) WHERE source = ? AND content_id = ?",
+            [seen_at, http_status, source, rows[0]["content_id"]])
+        report_id = rows[0]["report_id"]
+        if report_id is None:
+            return None
+        _refresh_report(archive, report_id)
+    return archive.versions.current(report_id)
+
+
+def touch(archive, source: str, content: str, seen_at: str) -> str | None:
+    """The place confirmed bytes already recorded (a 304, or the same bytes again): last_seen moves, and a place
+    seen gone before this moment serves again. The report id, or None when the sighting is not known."""
+    with archive.transaction():
+        row = archive.conn.execute("SELECT report_id, status, gone_at FROM report_sources WHERE source = ? "
+                                   "AND content_id = ?", [source, content]).fetchone()
+        if row is None:
+            return None
+        report_id, status, gone_at = row
+        archive.conn.execute("UPDATE report_sources SET last_seen = max(last_seen, ?) WHERE source = ? "
+                             "AND content_id = ?", [seen_at, source, content])
+        if status == "gone" and (gone_at or "") < seen_at:  # fetched after it went: it is back
+            archive.conn.execute("UPDATE report_sources SET status = 'serving', gone_at = NULL, http_status = NULL "
+                                 "WHERE source = ? AND content_id = ?", [source, content])
+        if report_id:
+            archive.conn.execute("UPDATE report_versions SET last_seen = max(last_seen, ?) WHERE report_id = ? "
+                                 "AND content_id = ?", [seen_at, report_id, content])
+            _refresh_report(archive, report_id)
+        return report_id
 
 
 def cell_rows(report_id: str, result, doc_id: int):
@@ -91,3 +357,16 @@ def delete_report(conn, report_id: str) -> None:
     for table in REPORT_TABLES:
         conn.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
     conn.execute("DELETE FROM reports WHERE id = ?", [report_id])
+
+
+DERIVED_TABLES = ("cells", "checks", "flags", "sections", "report_documents", "reports", "report_versions",
+                  "cell_changes")
+
+
+def clear_derived(archive) -> None:
+    """Before a replay (`nianbao reextract`): every table derived from the sightings is emptied; the sightings
+    (report_sources), documents and errors stay."""
+    with archive.transaction():
+        for table in DERIVED_TABLES:
+            archive.conn.execute(f"DELETE FROM {table}")
+        archive.conn.execute("UPDATE report_sources SET report_id = NULL, role = NULL")

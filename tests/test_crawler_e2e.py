@@ -183,28 +183,32 @@ def test_changed_report_is_refetched_and_reextracted(portals, first, second):
         for adcode, e in edited.items():
             new_id = con.execute("SELECT report_id FROM report_items WHERE adcode = ? AND url LIKE ?",
                                  [adcode, "%" + e["path"]]).fetchone()[0]
-            assert new_id and new_id != before[adcode], adcode
+            assert new_id == before[adcode], adcode  # an edited report is the same report, in a new version
             text = " ".join(r[0] or "" for r in con.execute("SELECT raw FROM cells WHERE report_id = ?", [new_id]))
             sections = " ".join(r[0] or "" for r in con.execute("SELECT text FROM sections WHERE report_id = ?",
                                                                  [new_id]))
             assert e["after"] in text + sections or e["after"].replace(",", "") in text + sections, adcode
-            # issue 6: the old version is kept, the new one is current, and the changed cell is listed
-            versions = [r[0] for r in con.execute("SELECT status FROM report_versions WHERE url LIKE ? "
-                                                  "ORDER BY version", ["%" + e["path"]])]
+            # the old version is kept, the new one is current, and the changed cell is listed
+            versions = [r[0] for r in con.execute("SELECT status FROM report_versions WHERE report_id = ? "
+                                                  "ORDER BY version", [new_id])]
             assert versions == ["superseded", "current"], adcode
-            changes = con.execute("SELECT table_key, row_key, old_raw, new_raw FROM cell_changes WHERE url LIKE ?",
-                                  ["%" + e["path"]]).fetchall()
+            changes = con.execute("SELECT table_key, row_key, old_raw, new_raw FROM cell_changes "
+                                  "WHERE report_id = ?", [new_id]).fetchall()
             assert ("active_disclosure", "admin_licensing", e["before"], e["after"]) in changes, (adcode, changes)
-            assert con.execute("SELECT COUNT(*) FROM reports WHERE id = ?", [before[adcode]]).fetchone()[0] == 1
+            assert con.execute("SELECT COUNT(*) FROM reports WHERE id = ?", [new_id]).fetchone()[0] == 1
         removed_pages = [(a, p) for a, m in portals["manifest"].items() if m["expected_status"] in ("ok", "moved")
                          for p in m.get("changes", {}).get("removed", [])
                          if any(r["path"] == p for r in m["reports"])]
         assert removed_pages
         for adcode, path in removed_pages:
-            rows = con.execute("SELECT status, report_id FROM report_versions WHERE url LIKE ? ORDER BY version DESC",
-                               ["%" + path]).fetchall()
+            rows = con.execute("SELECT status, report_id FROM report_sources WHERE source LIKE ? "
+                               "ORDER BY last_seen DESC", ["%" + path]).fetchall()
             assert rows and rows[0][0] == "gone", (adcode, path, rows)
-            assert con.execute("SELECT COUNT(*) FROM reports WHERE id = ?", [rows[0][1]]).fetchone()[0] == 1
+            # withdrawn from that place, never deleted: gone as a whole only when no other place serves it
+            report = con.execute("SELECT gone_at IS NOT NULL, (SELECT count(*) FROM report_sources s "
+                                 "WHERE s.report_id = r.id AND s.status = 'serving') FROM reports r WHERE id = ?",
+                                 [rows[0][1]]).fetchone()
+            assert report is not None and report[0] == (report[1] == 0), (adcode, path, report)
     finally:
         con.close()
 

@@ -10,7 +10,7 @@ from extract.decode import decode_bytes
 from extract.formats import sniff
 from extract.formats.html import parse as parse_html
 from extract.pipeline import extract_bytes
-from storage import Archive
+from storage import Archive, Sighting
 
 SEED_001 = "001_759fee5d4dfad9d3.txt"
 
@@ -95,10 +95,10 @@ def test_extract_twice_same_rows(tmp_path, seeds_dir):
     archive = Archive(db)
     for _ in range(2):
         doc = archive.add_document(data, path=str(seeds_dir / SEED_001))
-        archive.write_extraction(extract_bytes(data, "seed"), doc)
+        archive.write_extraction(extract_bytes(data, "seed"), Sighting("seed", [doc]))
     first = _counts(db)
     doc = archive.add_document(data, path=str(seeds_dir / SEED_001))
-    archive.write_extraction(extract_bytes(data, "seed"), doc)
+    archive.write_extraction(extract_bytes(data, "seed"), Sighting("seed", [doc]))
     assert _counts(db) == first
     assert first["reports"] == 1 and first["documents"] == 1 and first["cells"] == 200
     assert archive.blobs.get(doc.sha256) == data  # the original is kept, content-addressed
@@ -109,7 +109,7 @@ def test_failed_write_leaves_nothing_half_written(tmp_path, seeds_dir, monkeypat
     data = (seeds_dir / SEED_001).read_bytes()
     archive = Archive(db)
     doc = archive.add_document(data, path="seed")
-    archive.write_extraction(extract_bytes(data, "seed"), doc)
+    archive.write_extraction(extract_bytes(data, "seed"), Sighting("seed", [doc]))
     before = _counts(db)
     original = archive.insert
 
@@ -120,7 +120,7 @@ def test_failed_write_leaves_nothing_half_written(tmp_path, seeds_dir, monkeypat
 
     monkeypatch.setattr(archive, "insert", broken)
     with pytest.raises(RuntimeError):
-        archive.write_extraction(extract_bytes(data, "seed"), doc)
+        archive.write_extraction(extract_bytes(data, "seed"), Sighting("seed", [doc]))
     assert _counts(db) == before  # the old extraction is intact, no half of the new one
 
 
@@ -163,8 +163,8 @@ def test_report_page_with_tables_in_an_attachment(tmp_path, seeds_dir):
     archive = Archive(tmp_path / "a.db")
     page_doc = archive.add_document(page.encode(), url="http://127.0.0.1/nb.html")
     att_doc = archive.add_document(attachment, url="http://127.0.0.1/x.doc")
-    rid = archive.write_extraction(result, page_doc, url="http://127.0.0.1/nb.html",
-                                   attachments=[(att_doc, "attachment")], cells_document=att_doc)
+    rid = archive.write_extraction(result, Sighting("http://127.0.0.1/nb.html", [page_doc, att_doc], index,
+                                                    url="http://127.0.0.1/nb.html"))
     rows = archive.db.execute("select distinct document_id from cells where report_id = ?", [rid]).fetchall()
     assert rows == [(att_doc.id,)]  # every cell traceable to the attachment it was read from
     roles = archive.db.execute("select role from report_documents where report_id = ? order by role", [rid]).fetchall()

@@ -122,24 +122,31 @@ U2 = "http://127.0.0.1:1/hongze/2024.html"
 
 @pytest.fixture
 def feed_db(crawled_db) -> Path:
-    """Two reports (青海省, 江苏省); the 青海 one edited once (cell 行政许可 4153 -> 4163); one failed check."""
+    """Two reports (青海省, 江苏省); the 青海 one edited once (version 2: cell 行政许可 4153 -> 4163); one failed
+    check."""
     archive = Archive(crawled_db)
-    conn = archive.db.conn
-    reports = [("r1", "民和回族土族自治县", "青海省", 2022, U1, "2023-02-01T03:00:00+00:00"),
-               ("r2", "洪泽区", "江苏省", 2024, U2, "2025-02-01T03:00:00+00:00"),
-               ("r1b", "民和回族土族自治县", "青海省", 2022, U1, "2023-03-01T03:00:00+00:00")]
-    conn.executemany("INSERT INTO reports (id, region_name, province, year, url, title, extracted_at, status, "
-                     "n_cells, n_checks_failed) VALUES (?, ?, ?, ?, ?, ?2 || ?4 || '年政府信息公开工作年度报告', ?, "
-                     "'ok', 1, 0)", reports)
+    conn = archive.conn
+    # r1 is 民和's report as its version 2 says; version 1 (4153) was superseded on 2023-03-01.
+    reports = [("r1", "民和回族土族自治县", "青海省", 2022, U1, "2023-03-01T03:00:00+00:00", "2023-02-01T03:00:00+00:00"),
+               ("r2", "洪泽区", "江苏省", 2024, U2, "2025-02-01T03:00:00+00:00", "2025-02-01T03:00:00+00:00")]
+    conn.executemany("INSERT INTO reports (id, region_name, province, year, url, title, extracted_at, first_seen, "
+                     "status, n_cells, n_checks_failed) VALUES (?, ?, ?, ?, ?, ?2 || ?4 || '年政府信息公开工作年度报告', "
+                     "?, ?, 'ok', 1, 0)", reports)
+    conn.executemany("INSERT INTO report_versions (report_id, version, content_id, url, first_seen, last_seen, "
+                     "superseded_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     [("r1", 1, "c1", U1, "2023-02-01T03:00:00+00:00", "2023-02-20T03:00:00+00:00",
+                       "2023-03-01T03:00:00+00:00", "superseded"),
+                      ("r1", 2, "c1b", U1, "2023-03-01T03:00:00+00:00", "2023-03-01T03:00:00+00:00", None, "current"),
+                      ("r2", 1, "c2", U2, "2025-02-01T03:00:00+00:00", "2025-02-01T03:00:00+00:00", None, "current")])
     conn.executemany("INSERT INTO cells (report_id, table_key, row_key, col_key, value, raw) VALUES (?,?,?,?,?,?)",
-                     [("r1", "active_disclosure", "admin_licensing", "decisions", 4153, "4153"),
-                      ("r1b", "active_disclosure", "admin_licensing", "decisions", 4163, "4163"),
+                     [("r1", "active_disclosure", "admin_licensing", "decisions", 4163, "4163"),
                       ("r2", "applications", "new_received", "total", 7, "7")])
+    conn.execute("INSERT INTO cell_changes (report_id, old_version, new_version, url, old_report_id, new_report_id, "
+                 "table_key, row_key, col_key, old_value, new_value, old_raw, new_raw, detected_at) VALUES "
+                 "('r1', 1, 2, ?, 'c1', 'c1b', 'active_disclosure', 'admin_licensing', 'decisions', 4153, 4163, "
+                 "'4153', '4163', '2023-03-01T03:00:00+00:00')", [U1])
     conn.execute("INSERT INTO checks (report_id, rule, table_key, row_key, col_key, status, detail) "
                  "VALUES ('r2', 'R3', 'applications', 'results_total', 'total', 'fail', '9 ≠ 7')")
-    archive.versions.record(U1, "r1", "2023-02-01T03:00:00+00:00")
-    archive.versions.record(U2, "r2", "2025-02-01T03:00:00+00:00")
-    archive.versions.record(U1, "r1b", "2023-03-01T03:00:00+00:00")
     prepare_feeds(archive.conn)
     archive.close()
     return crawled_db
@@ -153,14 +160,14 @@ def feed(conn, name: str, province: str = "") -> list[dict]:
 def test_feed_queries(feed_db):
     conn = sqlite3.connect(feed_db)
     new = feed(conn, "feed_new_reports")
-    # r1b is a new version of U1: a change, not a new report. Newest first.
+    # r1's version 2 is a change, not a new report. Newest first.
     assert [e["atom_id"] for e in new] == ["tag:nianbao,2024:report/r2", "tag:nianbao,2024:report/r1"]
     assert [e["atom_id"] for e in feed(conn, "feed_new_reports", "青海省")] == ["tag:nianbao,2024:report/r1"]
     assert new[0]["atom_link"] == U2 and new[0]["atom_updated"] == "2025-02-01T03:00:00+00:00"
 
     changed = feed(conn, "feed_changed_reports")
     assert [(e["atom_id"], e["atom_updated"], e["atom_link"]) for e in changed] == [
-        ("tag:nianbao,2024:change/r1b/2", "2023-03-01T03:00:00+00:00", U1)]
+        ("tag:nianbao,2024:change/r1/2", "2023-03-01T03:00:00+00:00", U1)]
     assert "active_disclosure/admin_licensing/decisions: 4153 → 4163" in changed[0]["atom_content"]
     assert "version 2" in changed[0]["atom_title"] and "1 cells" in changed[0]["atom_title"]
     assert feed(conn, "feed_changed_reports", "江苏省") == []
@@ -212,7 +219,7 @@ def test_atom_feeds_served_by_datasette(feed_db, tmp_path):
         province = urllib.parse.quote("青海省")
         root = ET.fromstring(get(f"/feed_changed_reports.atom?province={province}"))
         entries = root.findall(f"{ATOM}entry")
-        assert [e.findtext(f"{ATOM}id") for e in entries] == ["tag:nianbao,2024:change/r1b/2"]
+        assert [e.findtext(f"{ATOM}id") for e in entries] == ["tag:nianbao,2024:change/r1/2"]
         assert "4153 → 4163" in entries[0].findtext(f"{ATOM}content")
         assert entries[0].find(f"{ATOM}link").get("href") == U1
         assert root.findtext(f"{ATOM}title") == CANNED_QUERIES["feed_changed_reports"]["title"]

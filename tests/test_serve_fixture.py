@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from extract.model import Check, ExtractionResult, KeyedCell, Metadata, Section
-from storage import Archive
+from storage import Archive, Sighting
 
 SHARED = Path(os.environ.get("NIANBAO_SHARED") or Path(__file__).resolve().parents[1].parent / "shared")
 SEEDS = SHARED / "seeds"
@@ -79,10 +79,11 @@ def build_archive(db_path: Path) -> dict[str, str]:
             data = path.read_bytes()
             result = extract_bytes(data, source=str(path), hints={"filename": path.name})
             doc = archive.add_document(data, path=str(path), url=f"http://127.0.0.1/seed/{path.name}")
-            ids[path.name] = archive.write_extraction(result, doc, url=f"http://127.0.0.1/seed/{path.name}")
+            url = f"http://127.0.0.1/seed/{path.name}"
+            ids[path.name] = archive.write_extraction(result, Sighting(url, [doc], url=url))
         for name, result in hand_made():
             doc = archive.add_document(name.encode(), path=name)
-            ids[name] = archive.write_extraction(result, doc)
+            ids[name] = archive.write_extraction(result, Sighting(name, [doc]))
     finally:
         archive.close()
     return ids

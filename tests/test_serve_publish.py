@@ -12,7 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_serve_fixture import hand_made  # noqa: E402
 
-from storage import Archive  # noqa: E402
+from storage import Archive, Sighting  # noqa: E402
 from nianbao.serve import metadata  # noqa: E402
 from storage.serving.prepare import prepare  # noqa: E402
 from storage.serving.publish import publish  # noqa: E402
@@ -22,7 +22,7 @@ from storage.serving.prepare import inspect_is_current, inspect_path, table_colu
 def make_working(path: Path, n: int = 3) -> Archive:
     archive = Archive(path)  # WAL mode: recent writes sit in archive.db-wal until a checkpoint
     for name, result in hand_made()[:n]:
-        archive.write_extraction(result, archive.add_document(name.encode(), path=name))
+        archive.write_extraction(result, Sighting(name, [archive.add_document(name.encode(), path=name)]))
     return archive
 
 
@@ -94,7 +94,7 @@ def test_publish_swaps_in_a_consistent_snapshot(tmp_path):
         reader = sqlite3.connect(f"file:{served}?mode=ro", uri=True)
         assert reader.execute("SELECT count(*) FROM report_summary").fetchone()[0] == 2
         name, result = hand_made()[2]
-        archive.write_extraction(result, archive.add_document(name.encode(), path=name))
+        archive.write_extraction(result, Sighting(name, [archive.add_document(name.encode(), path=name)]))
         publish(working, served)
         assert count(served) == 3
         # The reader opened before the swap still sees its whole, old snapshot.
@@ -126,6 +126,6 @@ def test_new_extractions_make_the_prepared_database_stale(tmp_path):
     assert not is_stale(db)
     archive = Archive(db)
     name, result = hand_made()[2]
-    archive.write_extraction(result, archive.add_document(name.encode(), path=name))
+    archive.write_extraction(result, Sighting(name, [archive.add_document(name.encode(), path=name)]))
     archive.close()
     assert is_stale(db)

@@ -1,20 +1,29 @@
-"""Report versions: a silent edit of a published report becomes version 2 with exactly the edited cell listed;
-a withdrawn report is marked gone and nothing is deleted."""
+"""One report, counted once: an edit of a published report is a new version of the same report (its changed cells
+listed), a withdrawn one is gone (nothing deleted), the same report found in several places is one report with
+several sources, and a copy printing other numbers is flagged with both candidates — never a second report."""
 from __future__ import annotations
+
+import sqlite3
 
 import pytest
 
 from extract.pipeline import extract_bytes
-from storage import Archive
+from storage import Archive, Sighting
 
 URL = "http://127.0.0.1/minhe/2022-report.html"
+COPY = "http://127.0.0.1/minhe/column2/2022.html"
 SEED = "000_2a90619c97eddfaa.txt"  # 民和回族土族自治县 2022: T2 row 行政许可 reads "4153" (seed line 46)
 
 
-def extract_into(archive: Archive, data: bytes, url: str = URL) -> str:
+def extract_into(archive: Archive, data: bytes, url: str = URL, seen: str = "2023-02-01T00:00:00+00:00") -> str:
     result = extract_bytes(data, source=url, hints={"filename": "report.txt", "url": url})
     doc = archive.add_document(data, url=url, role="report")
-    return archive.write_extraction(result, doc, url=url)
+    return archive.write_extraction(result, Sighting(url, [doc], seen_at=seen, first_seen=seen, url=url))
+
+
+def counts(archive: Archive) -> dict:
+    return {t: archive.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("reports", "report_versions", "report_sources", "cells")}
 
 
 @pytest.fixture
@@ -22,65 +31,67 @@ def seed_bytes(seeds_dir) -> bytes:
     return (seeds_dir / SEED).read_bytes()
 
 
-def test_silent_edit_gives_version_2_with_the_changed_cell(tmp_path, seed_bytes):
-    archive = Archive(tmp_path / "archive.db")
-    first = extract_into(archive, seed_bytes)
-    v1 = archive.versions.record(URL, first, "2023-02-01T00:00:00+00:00")
-    assert (v1["version"], v1["status"], v1["report_id"]) == (1, "current", first)
-
-    # Seen again unchanged: still version 1, only last_seen moves.
-    again = archive.versions.record(URL, first, "2023-02-08T00:00:00+00:00")
-    assert (again["version"], again["last_seen"]) == (1, "2023-02-08T00:00:00+00:00")
-
-    # The agency edits one number of the published report: 行政许可 4153 -> 4163.
+def edited(seed_bytes: bytes, old: str, new: str) -> bytes:
     text = seed_bytes.decode("utf-8")
-    assert text.count("4153") == 1
-    second = extract_into(archive, text.replace("4153", "4163").encode("utf-8"))
-    assert second != first
-    v2 = archive.versions.record(URL, second, "2023-03-01T00:00:00+00:00")
-    assert (v2["version"], v2["status"], v2["report_id"]) == (2, "current", second)
+    assert text.count(old) == 1
+    return text.replace(old, new).encode("utf-8")
 
-    versions = archive.versions.history(URL)
+
+def test_silent_edit_is_version_2_of_the_same_report_with_the_changed_cell(tmp_path, seed_bytes):
+    archive = Archive(tmp_path / "archive.db")
+    first = extract_into(archive, seed_bytes, seen="2023-02-01T00:00:00+00:00")
+    # Seen again unchanged: still version 1, only last_seen moves.
+    assert extract_into(archive, seed_bytes, seen="2023-02-08T00:00:00+00:00") == first
+    assert [(v["version"], v["status"], v["last_seen"]) for v in archive.versions.history(first)] == [
+        (1, "current", "2023-02-08T00:00:00+00:00")]
+    # The agency edits one number of the published report: 行政许可 4153 -> 4163.
+    second = extract_into(archive, edited(seed_bytes, "4153", "4163"), seen="2023-03-01T00:00:00+00:00")
+    assert second == first  # the same report
+    versions = archive.versions.history(first)
     assert [(v["version"], v["status"], v["superseded_at"]) for v in versions] == [
         (1, "superseded", "2023-03-01T00:00:00+00:00"), (2, "current", None)]
-    changes = list(archive.db.query("SELECT * FROM cell_changes"))
+    assert versions[0]["content_id"] != versions[1]["content_id"]
+    changes = archive.versions.changes(first)
     assert [(c["table_key"], c["row_key"], c["col_key"], c["old_value"], c["new_value"], c["old_raw"],
-             c["new_raw"], c["old_report_id"], c["new_report_id"]) for c in changes] == [
-        ("active_disclosure", "admin_licensing", "decisions", 4153.0, 4163.0, "4153", "4163", first, second)]
-    # Both reports are still in the archive, with all their cells.
-    assert {r["id"] for r in archive.db.query("SELECT id FROM reports")} == {first, second}
-    assert archive.db.execute("SELECT count(*) FROM cells WHERE report_id = ?", [first]).fetchone()[0] == 25
+             c["new_raw"], c["old_version"], c["new_version"]) for c in changes] == [
+        ("active_disclosure", "admin_licensing", "decisions", 4153.0, 4163.0, "4153", "4163", 1, 2)]
+    # Counted once: one report row, the current version's 25 cells; version 1 stays in history.
+    assert counts(archive)["reports"] == 1 and counts(archive)["cells"] == 25
+    value = archive.conn.execute("SELECT value FROM cells WHERE row_key = 'admin_licensing'").fetchone()[0]
+    assert value == 4163
+    report = archive.report(first)
+    assert (report["version"], report["n_versions"], report["n_sources"]) == (2, 2, 1)
 
 
 def test_revert_to_earlier_bytes_is_a_new_version(tmp_path, seed_bytes):
     archive = Archive(tmp_path / "archive.db")
-    first = extract_into(archive, seed_bytes)
-    archive.versions.record(URL, first, "2023-02-01T00:00:00+00:00")
-    second = extract_into(archive, seed_bytes.decode().replace("474", "475").encode())
-    archive.versions.record(URL, second, "2023-02-02T00:00:00+00:00")
-    back = archive.versions.record(URL, first, "2023-02-03T00:00:00+00:00")
-    assert (back["version"], back["report_id"]) == (3, first)
-    reverted = list(archive.db.query("SELECT old_raw, new_raw FROM cell_changes WHERE new_report_id = ?", [first]))
-    assert reverted == [{"old_raw": "475", "new_raw": "474"}]
+    rid = extract_into(archive, seed_bytes, seen="2023-02-01T00:00:00+00:00")
+    extract_into(archive, edited(seed_bytes, "474", "475"), seen="2023-02-02T00:00:00+00:00")
+    assert extract_into(archive, seed_bytes, seen="2023-02-03T00:00:00+00:00") == rid
+    assert [v["version"] for v in archive.versions.history(rid)] == [1, 2, 3]
+    reverted = archive.versions.changes(rid, 3)
+    assert [(c["old_raw"], c["new_raw"]) for c in reverted] == [("475", "474")]
 
 
 def test_mark_gone_keeps_everything(tmp_path, seed_bytes):
     archive = Archive(tmp_path / "archive.db")
-    report_id = extract_into(archive, seed_bytes)
-    archive.versions.record(URL, report_id, "2023-02-01T00:00:00+00:00")
-    counts = {t: archive.db[t].count for t in ("reports", "cells", "documents", "sections")}
-
+    rid = extract_into(archive, seed_bytes)
+    before = counts(archive)
     gone = archive.versions.mark_gone(URL, "2024-05-01T00:00:00+00:00", 410)
     assert (gone["status"], gone["gone_at"], gone["http_status"], gone["report_id"]) == (
-        "gone", "2024-05-01T00:00:00+00:00", 410, report_id)
+        "gone", "2024-05-01T00:00:00+00:00", 410, rid)
+    assert archive.report(rid)["gone_at"] == "2024-05-01T00:00:00+00:00"
     # Seen gone again later: the first time it was gone is kept.
-    assert archive.versions.mark_gone(URL, "2024-06-01T00:00:00+00:00", 404)["gone_at"] == "2024-05-01T00:00:00+00:00"
-    assert {t: archive.db[t].count for t in counts} == counts
-    assert archive.blobs.has(archive.db.execute("SELECT sha256 FROM documents").fetchone()[0])
-
+    assert archive.versions.mark_gone(URL, "2024-06-01T00:00:00+00:00", 404)["gone_at"] == \
+        "2024-05-01T00:00:00+00:00"
+    assert counts(archive) == before
+    assert archive.blobs.has(archive.conn.execute("SELECT sha256 FROM documents").fetchone()[0])
     # The page comes back with the same report: current again.
-    back = archive.versions.record(URL, report_id, "2024-07-01T00:00:00+00:00")
+    content = archive.report(rid)["content_id"]
+    assert archive.touch(URL, content, "2024-07-01T00:00:00+00:00") == rid
+    back = archive.versions.current(rid)
     assert (back["version"], back["status"], back["gone_at"]) == (1, "current", None)
+    assert archive.report(rid)["gone_at"] is None
 
 
 def test_mark_gone_rules(tmp_path, seed_bytes):
@@ -88,21 +99,47 @@ def test_mark_gone_rules(tmp_path, seed_bytes):
     with pytest.raises(ValueError, match="503"):
         archive.versions.mark_gone(URL, http_status=503)  # a server error is not a withdrawn report
     assert archive.versions.mark_gone("http://127.0.0.1/never-seen", http_status=404) is None
-    # A report extracted before versions were recorded: its URL gets a version 1 that is gone.
-    report_id = extract_into(archive, seed_bytes)
-    gone = archive.versions.mark_gone(URL, "2024-05-01T00:00:00+00:00", 404)
-    assert (gone["version"], gone["status"], gone["report_id"]) == (1, "gone", report_id)
+    # A report found in two places is gone only when both are.
+    rid = extract_into(archive, seed_bytes, URL)
+    assert extract_into(archive, seed_bytes, COPY) == rid
+    assert archive.versions.mark_gone(URL, "2024-05-01T00:00:00+00:00", 404)["status"] == "current"
+    assert archive.versions.mark_gone(COPY, "2024-05-02T00:00:00+00:00", 404)["status"] == "gone"
 
 
-def test_changed_cells_lists_cells_on_one_side_only(tmp_path):
+def test_the_same_report_in_two_places_is_one_report_with_two_sources(tmp_path, seed_bytes, seeds_dir):
     archive = Archive(tmp_path / "archive.db")
-    conn = archive.db.conn
-    for rid in ("a", "b"):
-        conn.execute("INSERT INTO reports (id, status) VALUES (?, 'ok')", [rid])
-    rows = [("a", "t", "r1", "c", 1.0, "1"), ("a", "t", "r2", "c", None, "-"), ("a", "t", "r3", "c", 5.0, "5"),
-            ("b", "t", "r1", "c", 1.0, " 1 "), ("b", "t", "r2", "c", None, "—"), ("b", "t", "r4", "c", 2.0, "2")]
-    conn.executemany("INSERT INTO cells (report_id, table_key, row_key, col_key, value, raw) VALUES (?,?,?,?,?,?)",
-                     rows)
-    got = [(c["row_key"], c["old_raw"], c["new_raw"]) for c in archive.versions.changed_cells("a", "b")]
-    # r1: same value, only spacing differs -> not a change. r2: a non-numeric cell whose text changed.
-    assert got == [("r2", "-", "—"), ("r3", "5", None), ("r4", None, "2")]
+    rid = extract_into(archive, seed_bytes, URL)
+    # The same bytes in another column, and the report as its published HTML page elsewhere: copies.
+    assert extract_into(archive, seed_bytes, COPY, seen="2023-02-02T00:00:00+00:00") == rid
+    from crawler.sample_portals.content import SEED_HTML_DIR  # the seed's own published page
+
+    page = (SEED_HTML_DIR / "000_2a90619c97eddfaa.html").read_bytes()
+    assert extract_into(archive, page, "http://127.0.0.1/other/2022.html", seen="2023-02-03T00:00:00+00:00") == rid
+    assert counts(archive)["reports"] == 1 and counts(archive)["report_versions"] == 1
+    roles = sorted((s["source"], s["role"]) for s in archive.versions.sources(rid))
+    assert roles == [(COPY, "version"), ("http://127.0.0.1/other/2022.html", "copy"), (URL, "version")]
+    assert archive.report(rid)["n_sources"] == 3
+
+
+def test_a_copy_with_other_numbers_is_flagged_with_both_not_counted(tmp_path, seed_bytes):
+    archive = Archive(tmp_path / "archive.db")
+    rid = extract_into(archive, seed_bytes, URL, seen="2023-02-01T00:00:00+00:00")
+    other = extract_into(archive, edited(seed_bytes, "4153", "4163"), COPY, seen="2023-02-05T00:00:00+00:00")
+    assert other == rid and counts(archive)["reports"] == 1
+    assert archive.conn.execute("SELECT value FROM cells WHERE row_key = 'admin_licensing'").fetchone()[0] == 4153
+    flag = archive.rows("SELECT detail, data FROM flags WHERE report_id = ? AND kind = 'conflicting_copies'", [rid])
+    assert len(flag) == 1 and URL in flag[0]["data"] and COPY in flag[0]["data"]
+    assert {s["source"]: s["role"] for s in archive.versions.sources(rid)} == {URL: "version", COPY: "conflicting"}
+
+
+def test_not_a_report_gets_no_report_row(tmp_path):
+    archive = Archive(tmp_path / "archive.db")
+    data = "今天天气很好。我们去公园散步。".encode("utf-8")
+    result = extract_bytes(data, source="notes.txt", hints={"filename": "notes.txt"})
+    assert [e["kind"] for e in result.errors] == ["not_a_report"]
+    doc = archive.add_document(data, path="notes.txt")
+    assert archive.write_extraction(result, Sighting("notes.txt", [doc])) is None
+    c = sqlite3.connect(tmp_path / "archive.db")
+    assert c.execute("SELECT count(*) FROM reports").fetchone()[0] == 0
+    assert c.execute("SELECT kind FROM errors").fetchall() == [("not_a_report",)]
+    assert c.execute("SELECT role FROM report_sources").fetchall() == [("unread",)]

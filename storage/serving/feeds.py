@@ -18,14 +18,13 @@ import sqlite3
 FEED_COLUMNS = ["atom_id", "atom_title", "atom_updated", "atom_link", "atom_content", "province"]
 FEED_LIMIT = 100  # entries per feed: a feed reader polls; it doesn't need the archive's whole history
 
-# Reports as they enter the archive. A report that is a new version of a URL seen before is a change, not a new
-# report: it appears in feed_changed_reports instead.
+# Reports as they enter the archive: one entry per report (its first sighting); a later version of a report is a
+# change, not a new report: it appears in feed_changed_reports instead.
 NEW_REPORTS_SQL = """
 SELECT 'tag:nianbao,2024:report/' || r.id AS atom_id,
   coalesce(r.region_name, r.agency, '?') || ' ' || coalesce(r.year, '') || ' — ' || coalesce(r.title, r.id)
     AS atom_title,
-  coalesce((SELECT min(v.first_seen) FROM report_versions v WHERE v.report_id = r.id), r.extracted_at)
-    AS atom_updated,
+  coalesce(r.first_seen, r.extracted_at) AS atom_updated,
   coalesce(r.url, '') AS atom_link,
   coalesce(r.agency, '') || ' (' || coalesce(r.agency_kind, '?') || '), ' || coalesce(r.province, '') ||
     coalesce(r.prefecture, '') || coalesce(r.region_name, '') || ', year ' || coalesce(r.year, '?') ||
@@ -33,26 +32,24 @@ SELECT 'tag:nianbao,2024:report/' || r.id AS atom_id,
     ' failed checks. Report id ' || r.id || '.' AS atom_content,
   r.province
 FROM reports r
-WHERE NOT EXISTS (SELECT 1 FROM report_versions v WHERE v.report_id = r.id AND v.version > 1)
 """
 
-# One entry per new version of a URL, listing the cells that changed from the version before.
+# One entry per later version of a report, listing the cells that changed from the version before.
 CHANGED_REPORTS_SQL = """
 SELECT 'tag:nianbao,2024:change/' || v.report_id || '/' || v.version AS atom_id,
   coalesce(r.region_name, r.agency, '?') || ' ' || coalesce(r.year, '') || ' — changed (version ' || v.version
-    || '): ' || (SELECT count(*) FROM cell_changes c WHERE c.url = v.url AND c.new_report_id = v.report_id)
+    || '): ' || (SELECT count(*) FROM cell_changes c WHERE c.report_id = v.report_id AND c.new_version = v.version)
     || ' cells' AS atom_title,
   v.first_seen AS atom_updated,
   v.url AS atom_link,
   coalesce(r.title, '') || ' was edited after publication. Changed cells: ' || coalesce((
     SELECT group_concat(c.table_key || '/' || c.row_key || '/' || c.col_key || ': ' || coalesce(c.old_raw, '∅')
                         || ' → ' || coalesce(c.new_raw, '∅'), '; ')
-    FROM cell_changes c WHERE c.url = v.url AND c.new_report_id = v.report_id), 'none (text only)')
-    || '. Old report ' || coalesce(p.report_id, '?') || ', new report ' || v.report_id || '.' AS atom_content,
+    FROM cell_changes c WHERE c.report_id = v.report_id AND c.new_version = v.version), 'none (text only)')
+    || '. Report ' || v.report_id || ', version ' || (v.version - 1) || ' → ' || v.version || '.' AS atom_content,
   r.province
 FROM report_versions v
 JOIN reports r ON r.id = v.report_id
-LEFT JOIN report_versions p ON p.url = v.url AND p.version = v.version - 1
 WHERE v.version > 1
 """
 
