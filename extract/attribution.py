@@ -1,0 +1,232 @@
+"""Which division a report belongs to — the attribution policy, in one place.
+
+Evidence (names found by `regions.scan`: leftmost-longest, so 民和县 is never 和县):
+1. What the document names itself: its title (the report-title line, else the listing title), else the issuer line
+   above the title or the signature at the end. What it names is the most specific division of the first chain of
+   names in it ("青海省西宁市湟中区鲁沙尔镇…" -> 湟中区; "上海市人民政府办公厅…" -> 上海市 = 310000, a province).
+2. The portal the document was found on (`hints["region_code"]`, its adcode): a strong prior.
+3. Body mentions: how often each division is named in the whole text ("support" of a division = its own mentions
+   plus those of the divisions inside it). A division "dominates" another when it has ≥ 3 mentions and more than
+   twice the other's support.
+
+Decision:
+* Found on a portal P:
+  - the document names nothing, or P itself -> P.
+  - it names P's prefecture/province only: P when P's bare short name is also in the title (海东市生态环境局民和分局
+    on 民和's portal), else the named prefecture/province — a unit of that level whose report the county portal
+    carries — flagged `region_conflict` with both.
+  - it names a division inside P (a prefecture's portal carrying a county's report) -> the named one, no flag.
+  - it names an unrelated division T unambiguously -> T, flagged `region_conflict` with both; unless the body
+    dominates for P (the title is the odd one out) -> P, flagged with all three.
+  - body mentions never override the portal; a body dominated by an unrelated division is flagged.
+* No portal: the named division T, unless an unrelated division B dominates the body with ≥ 5 mentions and ≥ 3×
+  T's support — then B, flagged with both (seed 002: titled 贺兰县, about 灵武市 throughout). Nothing named: the
+  body's most-mentioned county (else prefecture/province), flagged `region_from_body`.
+* A name shared by several divisions (鼓楼区 ×4, 朝阳区 ×2) is narrowed by the parent named right before it, then by
+  the portal (the portal itself, its prefecture, its province), then by the provinces/prefectures named in the
+  title, then in the body. Still several: not used — flagged `ambiguous_region` when it was the document's own
+  naming (or the only evidence); never guessed.
+* Functional zones resolve through `extract/data/zones.csv` (平潭综合实验区 -> 平潭县 350128, flagged
+  `zone_mapped` with the row's source). A zone with no single county (兰州新区) gives no region at all, flagged
+  `zone_without_county` — even on a portal, whose county is not the zone's. A zone unit not in the table
+  ("XX经济技术开发区管委会") keeps whatever else the evidence says and is flagged `functional_zone`.
+* Levels are kept: a province's or prefecture's own unit is coded at that level, never at a 市辖区 placeholder.
+
+The `region_conflict` flag's data holds one entry per source that named a candidate — "title" (or "issuer"),
+"hint" (the portal), "body" — each {"code", "name"}, plus "used" (which source won) and the top body "scores".
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from extract import regions
+from extract.model import Flag
+from extract.regions import Division, Mention
+
+_ZONE_WORD = re.compile(r"综合实验区|新区|开发区|高新区|经开区|园区|示范区|试验区|实验区|合作区|保税区|自贸|管理区")
+
+
+@dataclass
+class Attribution:
+    division: Division | None
+    source: str | None  # title / issuer / hint / body
+    zone: str | None = None  # the functional zone the document names, if any
+
+
+def _entry(d: Division) -> dict:
+    return {"code": d.code, "name": d.name}
+
+
+class _Evidence:
+    """Everything the scan found, and the narrowing of shared names (module docstring)."""
+
+    def __init__(self, prior: Division | None, named_in_title: list[Mention], body: list[Mention]):
+        self.prior = prior
+        self.title_codes = {m.codes[0] for m in named_in_title if len(m.codes) == 1}
+        self.body_codes = {m.codes[0] for m in body if len(m.codes) == 1}
+        self.counts: Counter = Counter()
+        self.unresolved: list[Mention] = []
+        for m in body:
+            if m.form == "context" or not m.codes:
+                continue
+            if len(m.codes) == 1:
+                self.counts[m.codes[0]] += 1
+                continue
+            d = self.pick(m)
+            if d is None:
+                self.unresolved.append(m)
+            else:
+                self.counts[d.code] += 1
+        self._divisions = {c: regions.by_code(c) for c in self.counts}
+        self._support: dict[str, int] = {}
+
+    def pick(self, m: Mention) -> Division | None:
+        if len(m.codes) == 1:
+            return regions.by_code(m.codes[0])
+        cands = [regions.by_code(c) for c in m.codes]
+        if self.prior is not None:
+            if self.prior.code in m.codes:
+                return self.prior
+            for up in regions.parents(self.prior):
+                near = [d for d in cands if regions.contains(up, d)]
+                if len(near) == 1:
+                    return near[0]
+        for named in (self.title_codes, self.body_codes):
+            near = [d for d in cands if any(up.code in named for up in regions.parents(d))]
+            if len(near) == 1:
+                return near[0]
+            cands = near or cands
+        return None
+
+    def support(self, d: Division) -> int:
+        """Mentions of d and of the divisions inside it."""
+        if d.code not in self._support:
+            self._support[d.code] = sum(n for c, n in self.counts.items()
+                                        if c == d.code or regions.contains(d, self._divisions[c]))
+        return self._support[d.code]
+
+    def rival(self, of: Division) -> Division | None:
+        """The unrelated division the body is most about, when it dominates `of` (≥ 3 mentions, > 2× of's)."""
+        best, best_n = None, 0
+        for d in self._divisions.values():
+            n = self.support(d)
+            if n > best_n and not regions.related(d, of):
+                best, best_n = d, n
+        return best if best_n >= 3 and best_n > 2 * self.support(of) else None
+
+
+def _named(mentions: list[Mention], ev: _Evidence, flags: list[Flag], where: str) -> tuple[Division | None, Mention | None]:
+    """The most specific division of the first chain of names (a zone ends the chain). (None, mention) for a zone
+    with no county, and for a name that stays ambiguous (flagged)."""
+    last: tuple[Division | None, Mention | None] = (None, None)
+    for m in mentions:
+        if m.form == "context":
+            continue
+        if last[1] is not None and not (last[0] is not None and m.parent == last[0].code):
+            break
+        if m.form == "zone" and not m.codes:
+            return None, m
+        d = ev.pick(m)
+        if d is None:
+            flags.append(Flag("ambiguous_region", f"{m.text} in the {where} names several divisions; none used",
+                              {"name": m.text, "codes": list(m.codes), "where": where}))
+            return None, m
+        last = (d, m)
+        if m.form == "zone":
+            break
+    return last
+
+
+def attribute(title: str | None, issuer: str | None, body: str, hints: dict, flags: list[Flag]) -> Attribution:
+    """The division a report belongs to, by the policy of the module docstring; flags explain every doubt."""
+    prior = regions.by_code(hints["region_code"]) if hints.get("region_code") else None
+    if prior is not None and regions.is_placeholder(prior):
+        prior = regions.by_code(prior.code[:2] + "0000")
+    prior_code = prior.code if prior else None
+    title_m = regions.scan(title or "", prior_code)
+    issuer_m = regions.scan(issuer or "", prior_code)
+    ev = _Evidence(prior, title_m + issuer_m, regions.scan(body, prior_code))
+
+    named, mention = _named(title_m, ev, flags, "title")
+    source = "title"
+    if mention is None:
+        named, mention = _named(issuer_m, ev, flags, "issuer")
+        source = "issuer"
+    zone = mention.text if mention is not None and mention.form == "zone" else None
+    if zone is not None:
+        row = next(r for r in regions.zone_rows() if r["name"] == zone)
+        if named is None:
+            flags.append(Flag("zone_without_county", f"{zone} is a functional zone with no single county: no region "
+                              "given", {"zone": zone, "source": row["source"],
+                                        **({"hint": _entry(prior)} if prior else {})}))
+            return Attribution(None, None, zone)
+        flags.append(Flag("zone_mapped", f"{zone} is filed under {named.name} ({named.code}) by the zone table",
+                          {"zone": zone, **_entry(named), "source": row["source"]}))
+    elif mention is not None and named is None:  # the document's own naming is ambiguous: the portal may still tell
+        source = "title"
+
+    chosen, used, conflict = _decide(prior, named, source, title or "", ev)
+    if chosen is None:
+        if named is None and not prior and ev.unresolved and not ev.counts:
+            m = ev.unresolved[0]
+            flags.append(Flag("ambiguous_region", f"the body names only {m.text}, which names several divisions",
+                              {"name": m.text, "codes": list(m.codes), "where": "body"}))
+        return Attribution(None, None, zone)
+    if "body" not in conflict:
+        rival = ev.rival(chosen)
+        if rival is not None:
+            conflict = {**(conflict or {used: chosen}), "body": rival}
+    if conflict:
+        top = sorted(ev.counts, key=ev.counts.get, reverse=True)[:5]
+        said = "; ".join(f"{k}: {d.name} ({d.code})" for k, d in conflict.items())
+        flags.append(Flag("region_conflict", f"{said} — the {used}'s {chosen.name} ({chosen.code}) used",
+                          {**{k: _entry(d) for k, d in conflict.items()}, "used": used,
+                           "scores": {c: ev.counts[c] for c in top}}))
+    elif used == "body":
+        flags.append(Flag("region_from_body", f"no place in the title; {chosen.name} taken from the body",
+                          {"code": chosen.code, "name": chosen.name}))
+    unit = _unit_part(title or "")
+    if zone is None and _ZONE_WORD.search(unit):
+        flags.append(Flag("functional_zone", f"{unit} looks like a functional zone the zone table does not know; "
+                          f"filed under {chosen.name} ({chosen.code}) from the {used}",
+                          {"unit": unit, **_entry(chosen), "used": used}))
+    return Attribution(chosen, used, zone)
+
+
+def _unit_part(title: str) -> str:
+    """The part of a title before its year: where the unit's name is."""
+    m = re.search(r"(?:19|20)\d{2}|[二一][〇○零][一二三四五六七八九〇○零]{2}", title)
+    return re.sub(r"\s+", "", title[: m.start()] if m else title)
+
+
+def _decide(prior: Division | None, named: Division | None, source: str, title: str,
+            ev: _Evidence) -> tuple[Division | None, str | None, dict[str, Division]]:
+    """(chosen division, the source it came from, {source: its candidate} when sources disagree)."""
+    if prior is not None:
+        if named is None or named.code == prior.code:
+            return prior, ("hint" if named is None else source), {}
+        if regions.contains(prior, named):  # a prefecture's portal carrying one of its counties' reports
+            return named, source, {}
+        if regions.contains(named, prior):  # the title names only the portal's prefecture/province
+            if regions.short_name(prior.name) in title:
+                return prior, source, {}
+            return named, source, {source: named, "hint": prior}
+        rival = ev.rival(named)
+        if rival is not None and rival.code == prior.code:  # portal and body agree against the title
+            return prior, "hint", {source: named, "hint": prior, "body": rival}
+        return named, source, {source: named, "hint": prior}
+    if named is not None:
+        rival = ev.rival(named)
+        if rival is not None and ev.support(rival) >= 5 and ev.support(rival) >= 3 * ev.support(named):
+            return rival, "body", {source: named, "body": rival}
+        return named, source, {}
+    if not ev.counts:
+        return None, None, {}
+    pool = [c for c in ev.counts if regions.by_code(c).level == "county"] or list(ev.counts)
+    best = max(pool, key=lambda c: (ev.counts[c], c))
+    tied = [c for c in pool if ev.counts[c] == ev.counts[best] and c != best]
+    if tied:
+        return None, None, {}
+    return regions.by_code(best), "body", {}
