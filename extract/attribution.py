@@ -169,10 +169,14 @@ def attribute(title: str | None, issuer: str | None, body: str, hints: dict, fla
 
     chosen, used, conflict = _decide(prior, named, source, title or "", ev)
     if chosen is None:
-        if named is None and not prior and ev.unresolved and not ev.counts:
+        if mention is None and not prior and ev.unresolved and not ev.counts:
             m = ev.unresolved[0]
             flags.append(Flag("ambiguous_region", f"the body names only {m.text}, which names several divisions",
                               {"name": m.text, "codes": list(m.codes), "where": "body"}))
+        elif mention is None and not prior and ev.counts:
+            tied = _body_choice(ev)[1]
+            flags.append(Flag("ambiguous_region", f"the body names {len(tied)} divisions equally often; none used",
+                              {"codes": tied, "where": "body"}))
         return Attribution(None, None, zone)
     if "body" not in conflict:
         rival = ev.rival(chosen)
@@ -222,11 +226,15 @@ def _decide(prior: Division | None, named: Division | None, source: str, title: 
         if rival is not None and ev.support(rival) >= 5 and ev.support(rival) >= 3 * ev.support(named):
             return rival, "body", {source: named, "body": rival}
         return named, source, {}
+    best = _body_choice(ev)[0]
+    return (best, "body", {}) if best is not None else (None, None, {})
+
+
+def _body_choice(ev: _Evidence) -> tuple[Division | None, list[str]]:
+    """The body's most-mentioned county (else prefecture/province); (None, the tied codes) on a tie."""
     if not ev.counts:
-        return None, None, {}
+        return None, []
     pool = [c for c in ev.counts if regions.by_code(c).level == "county"] or list(ev.counts)
-    best = max(pool, key=lambda c: (ev.counts[c], c))
-    tied = [c for c in pool if ev.counts[c] == ev.counts[best] and c != best]
-    if tied:
-        return None, None, {}
-    return regions.by_code(best), "body", {}
+    top = max(ev.counts[c] for c in pool)
+    tied = sorted(c for c in pool if ev.counts[c] == top)
+    return (regions.by_code(tied[0]), []) if len(tied) == 1 else (None, tied)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from extract import agencies, dates
+from extract import agencies, dates, regions
 from extract.attribution import attribute
 from extract.model import Flag, Metadata, ParsedDocument, Section
 
@@ -68,10 +68,12 @@ def _prose(doc: ParsedDocument, sections: list[Section]) -> str:
 def extract_metadata(doc: ParsedDocument, sections: list[Section], hints: dict, flags: list[Flag]) -> Metadata:
     title, issuer, head = find_title(doc, hints)
     body = _prose(doc, sections)
-    # The signature: the short lines at the end ("民和回族土族自治县人民政府办公室", "2023年12月17日").
+    # The signature: the short lines at the end ("民和回族土族自治县人民政府办公室", "2023年12月17日"); of those,
+    # the unit lines are evidence of the issuer.
     tail = [s for s in (_squash("".join(c.text for c in l.cells)) for l in doc.lines[-12:]
                         if l.table is None and len(l.cells) == 1 and len(l.cells[0].text) <= 60) if s]
-    attribution = attribute(title, " ".join([issuer or ""] + tail[-8:]), body, hints, flags)
+    signers = [s for s in tail[-8:] if len(s) <= 30 and _ISSUER.search(s)]
+    attribution = attribute(title, " ".join([issuer or ""] + signers), body, hints, flags)
     division = attribution.division
     agency, kind = agencies.agency_of(title, issuer, division, hints)
 
@@ -82,14 +84,41 @@ def extract_metadata(doc: ParsedDocument, sections: list[Section], hints: dict, 
     published, source = dates.publication_date(found, year, period_end, flags)
     deadline, days_late = dates.lateness(published, year, kind)
 
-    level = None
-    if division is not None:
-        level = "township" if kind == "township" and division.level == "county" else division.level
-    return Metadata(
+    meta = Metadata(
         title=title, year=year,
         region_code=division.code if division else None, region_name=division.name if division else None,
         province=division.province if division else None, prefecture=division.prefecture if division else None,
         region_source=attribution.source, agency=agency, agency_kind=kind, published_date=published,
         period_start=period_start, period_end=period_end, script=doc.meta.get("script", "hans"),
-        region_level=level, agency_key=agencies.agency_key(agency, division.code if division else None),
-        published_source=source, deadline=deadline, days_late=days_late)
+        published_source=source)
+    _derive(meta)
+    return meta
+
+
+def _derive(meta: Metadata) -> None:
+    """The fields that follow from the others: region_level, agency_key, deadline, days_late."""
+    division = regions.by_code(meta.region_code) if meta.region_code else None
+    meta.region_level = None
+    if division is not None:
+        meta.region_level = "township" if meta.agency_kind == "township" and division.level == "county" \
+            else division.level
+    meta.agency_key = agencies.agency_key(meta.agency, meta.region_code)
+    meta.deadline, meta.days_late = dates.lateness(meta.published_date, meta.year, meta.agency_kind)
+
+
+def merge_page(page: Metadata, attachment: Metadata) -> None:
+    """A report published as a page with its tables in an attachment: the attachment's metadata, completed from the
+    page's. The title is the page's; the attachment's publication date stands (it was read with the page's date as a
+    hint, beside the attachment's own dating: the earliest possible one won, extract/dates.py); region and unit come
+    from the page where the attachment has none."""
+    attachment.title = page.title or attachment.title
+    if attachment.published_date is None:
+        attachment.published_date, attachment.published_source = page.published_date, page.published_source
+    if attachment.region_code is None:
+        for field in ("region_code", "region_name", "province", "prefecture", "region_source"):
+            setattr(attachment, field, getattr(page, field))
+    if attachment.year is None:
+        attachment.year = page.year
+    if attachment.agency_kind in (None, "unknown"):
+        attachment.agency, attachment.agency_kind = page.agency, page.agency_kind
+    _derive(attachment)
