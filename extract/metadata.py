@@ -40,7 +40,10 @@ def find_title(doc: ParsedDocument, hints: dict) -> tuple[str | None, str | None
     for line in doc.lines[:40]:
         if line.table is not None:
             continue
-        s = _squash("".join(c.text for c in line.cells))
+        raw = "".join(c.text for c in line.cells)
+        if len(raw) > 120:  # a paragraph: neither a title, an issuer nor a date line
+            continue
+        s = _squash(raw)
         if not s:
             continue
         head.append(s)
@@ -49,7 +52,7 @@ def find_title(doc: ParsedDocument, hints: dict) -> tuple[str | None, str | None
             if after >= 5:
                 break
             continue
-        if _TITLE_WORDS.search(s) and len(s) <= 80 and ("政府信息公开" in s or "年报" in s or "年度报告" in s) \
+        if len(s) <= 80 and _TITLE_WORDS.search(s) and ("政府信息公开" in s or "年报" in s or "年度报告" in s) \
                 and _TITLE_SHAPE.search(s) and not _NOT_TITLE.search(s):
             title = " ".join(t.strip() for t in line.texts if t.strip())
         elif issuer is None and len(s) <= 30 and _ISSUER.search(s):
