@@ -31,12 +31,12 @@ import unicodedata
 from functools import lru_cache
 
 from extract import regions
+from extract.dates import YEAR_WORD
 from extract.regions import Division
 
 # The report's own name, which ends the unit's name in a title ("…政府信息公开工作年度报告", "…政务公开工作2022年度
 # 报告", "…信息公开年报"): the unit's name never contains it.
 _REPORT = re.compile(r"政府信息公开|政务公开|信息公开")
-_YEAR = re.compile(r"(?:(?:19|20)\d{2}|[二一][〇○零][一二三四五六七八九〇○零]{2})\s*年度?|年度")
 _PUNCT = re.compile(r"[\s\u3000·・、,，.。:：;；\-—_'\"“”‘’《》〈〉<>「」『』]+")
 _TRAILING_PAREN = re.compile(r"[（(【\[][^（()）【】\[\]]*[）)】\]]$")
 _LEVEL_WORD = re.compile(r"^[县区市旗](?![场区直级域委])")
@@ -44,7 +44,7 @@ _GOVERNMENT = re.compile(r"^(?:人民政府|政府)?(?:本级)?$")
 _OFFICE = re.compile(r"^(?:(?:人民)?政府办(?:公室|公厅)?|府办|办公室|办公厅)$")
 _TOWNSHIP = re.compile(r"^(.{1,12}?(?:镇|乡|苏木|街道|地区))(?:人民政府|政府|办事处|办)?$")
 _ZONE_BODY = re.compile(r"(?:党工委)?(?:管委会|管理委员会)?")
-_ZONE = re.compile(r"综合实验区|新区|开发区|高新区|经开区|园区|示范区|试验区|实验区|合作区|保税区|自贸|管理区")
+ZONE = re.compile(r"综合实验区|新区|开发区|高新区|经开区|园区|示范区|试验区|实验区|合作区|保税区|自贸|管理区")
 _OTHER = re.compile(r"(?:村|社区|村委会|居委会|村民委员会|居民委员会|学校|中学|小学|幼儿园|大学|学院|医院|卫生院|公司|集团)$")
 _DEPARTMENT = re.compile(r"(?:局|委|委员会|办|办公室|中心|院|所|站|队|厅|署|处|部|馆|会|台|社|室|分局|支队|大队)$")
 # 和 inside the names of departments that are spelled both with and without it (发展和改革局 / 发展改革局); only
@@ -91,7 +91,7 @@ def unit_of_title(title: str | None) -> str:
     m = _REPORT.search(t)
     if m:
         t = t[: m.start()]
-    t = _YEAR.sub("", t)
+    t = YEAR_WORD.sub("", t)
     t = re.sub(r"\d{1,2}月(?:\d{1,2}日)?", "", t)  # a date beside the year ("2023年1月 XX县2022年度…")
     t = re.sub(r"^关于|关于$|的$|人民$", "", t)
     return t
@@ -119,7 +119,7 @@ def kind_of(rest: str) -> str:
         return "government"
     if _OFFICE.match(rest):
         return "office"
-    if _ZONE.search(rest) or _OTHER.search(rest):
+    if ZONE.search(rest) or _OTHER.search(rest):
         return "other"
     if _TOWNSHIP.match(rest):
         return "township"
@@ -161,7 +161,7 @@ def agency_of(title: str | None, issuer: str | None, division: Division | None,
         if kind == "office":
             tail = "办公厅" if "办公厅" in rest or (division is not None and division.level == "province") else "办公室"
             return (f"{place}人民政府{tail}" if place else text), kind
-        if not chain and division is not None and not _ZONE.search(rest):
+        if not chain and division is not None and not ZONE.search(rest):
             return f"{division.name}{rest}", kind
         return text, kind
     if hints.get("agency_kind"):

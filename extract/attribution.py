@@ -37,18 +37,16 @@ The `region_conflict` flag's data holds one entry per source that named a candid
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 
-from extract import regions
+from extract import agencies, regions
 from extract.model import Flag
 from extract.regions import Division, Mention
 
 # Body evidence: the whole prose up to 12,000 characters (every seed); beyond, its first 8,000 (preamble, 总体情况,
 # where a report names itself) and its last 4,000 (其他需要报告的事项, signature).
 BODY_HEAD, BODY_TAIL = 8000, 4000
-_ZONE_WORD = re.compile(r"综合实验区|新区|开发区|高新区|经开区|园区|示范区|试验区|实验区|合作区|保税区|自贸|管理区")
 
 
 @dataclass
@@ -196,18 +194,12 @@ def attribute(title: str | None, issuer: str | None, body: str, hints: dict, fla
     elif used == "body":
         flags.append(Flag("region_from_body", f"no place in the title; {chosen.name} taken from the body",
                           {"code": chosen.code, "name": chosen.name}))
-    unit = _unit_part(title or "")
-    if zone is None and _ZONE_WORD.search(unit):
+    unit = agencies.unit_of_title(title)
+    if zone is None and agencies.ZONE.search(unit):
         flags.append(Flag("functional_zone", f"{unit} looks like a functional zone the zone table does not know; "
                           f"filed under {chosen.name} ({chosen.code}) from the {used}",
                           {"unit": unit, **_entry(chosen), "used": used}))
     return Attribution(chosen, used, zone)
-
-
-def _unit_part(title: str) -> str:
-    """The part of a title before its year: where the unit's name is."""
-    m = re.search(r"(?:19|20)\d{2}|[二一][〇○零][一二三四五六七八九〇○零]{2}", title)
-    return re.sub(r"\s+", "", title[: m.start()] if m else title)
 
 
 def _decide(prior: Division | None, named: Division | None, source: str, title: str,

@@ -43,6 +43,7 @@ FIRST_REPORTING_YEAR = 2008  # the 2008 条例 took effect 2008-05-01
 _CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
              "八": 8, "九": 9}
 _CN_YEAR = r"[二一][〇○零Ｏ一二三四五六七八九]{3}"
+YEAR_WORD = re.compile(rf"(?:(?:19|20)\d{{2}}|{_CN_YEAR})\s*年度?|年度")  # a year as titles print it: 2022年度, 二〇二二年
 _CN_SMALL = r"[一二三四五六七八九十]{1,3}"
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?")
 _DATE_CN = re.compile(rf"({_CN_YEAR})年({_CN_SMALL})月({_CN_SMALL})日")
