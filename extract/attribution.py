@@ -1,8 +1,9 @@
 """Which division a report belongs to — the attribution policy, in one place.
 
 Evidence (names found by `regions.scan`: leftmost-longest, so 民和县 is never 和县):
-1. What the document names itself: its title (the report-title line, else the listing title), else the issuer line
-   above the title or the signature at the end. What it names is the most specific division of the first chain of
+1. What the document names itself: its title (the report-title line, else the listing title; a county's bare short
+   name is read only at the very start of a title, before its year: "湟中2023年…"), else the issuer line above the
+   title or the signature at the end. What it names is the most specific division of the first chain of
    names in it ("青海省西宁市湟中区鲁沙尔镇…" -> 湟中区; "上海市人民政府办公厅…" -> 上海市 = 310000, a province).
 2. The portal the document was found on (`hints["region_code"]`, its adcode): a strong prior.
 3. Body mentions: how often each division is named in the text (all of it up to 12,000 characters; beyond, the first
@@ -154,6 +155,10 @@ def attribute(title: str | None, issuer: str | None, body: str, hints: dict, fla
 
     named, mention = _named(title_m, ev, flags, "title")
     source = "title"
+    if mention is None and title:
+        lead = regions.leading_short_name(title)
+        if lead is not None:
+            named, mention = _named([lead], ev, flags, "title")
     if mention is None:
         named, mention = _named(issuer_m, ev, flags, "issuer")
         source = "issuer"

@@ -19,8 +19,8 @@ Deadline (`statutory_deadline`), from spec report-template.md §0:
 Publication date (`publication_date`): every date the document and the crawl offer is a candidate — the page's own
 metadata (PubDate), the listing's date (the crawl's hint), a 发布时间 line at the top of the page, the report's own
 URL printed in its text (…/2021/01/08/…), the signature date at its end (2023年12月17日, 二〇二三年十二月十七日).
-A date before the reporting year ended (31 December of the year; without a year, the stated period's end) is
-impossible: not used, flagged `impossible_date` with the date and its source. Of the possible dates the earliest
+A date before the reporting year ended (31 December of the year; without a year, the stated period's end), or
+after today, is impossible: not used, flagged `impossible_date` with the date and its source. Of the possible dates the earliest
 is taken: portals re-publish old reports in bulk and migrate them, which moves dates later, never earlier
 (portal-variants.md). Possible dates more than 31 days apart are all listed in a `date_conflict` flag; a date more
 than a year past the deadline is kept but flagged `date_doubtful` (likely a re-publication's date).
@@ -167,15 +167,19 @@ def candidates(meta: dict, hints: dict, head: list[str], tail: list[str], other_
 
 
 def publication_date(found: list[tuple[str, str]], year: int | None, period_end: str | None,
-                     flags: list[Flag]) -> tuple[str | None, str | None]:
+                     flags: list[Flag], today: date | None = None) -> tuple[str | None, str | None]:
     """(ISO date, its source) — the earliest possible candidate; impossible ones flagged (module docstring)."""
     end = date(year, 12, 31).isoformat() if year else period_end
+    tomorrow = date.fromordinal((today or date.today()).toordinal() + 1).isoformat()
     possible = []
     for d, source in found:
         if end and d < end:
             flags.append(Flag("impossible_date", f"{source} dates the report {d}, before the period it reports on "
                               f"ended ({end}): not used", {"date": d, "source": source, "period_end": end,
                                                            "year": year}))
+        elif d > tomorrow:  # a day of slack for time zones
+            flags.append(Flag("impossible_date", f"{source} dates the report {d}, in the future: not used",
+                              {"date": d, "source": source, "year": year}))
         else:
             possible.append((d, source))
     if not possible:

@@ -55,7 +55,7 @@ def find_title(doc: ParsedDocument, hints: dict) -> tuple[str | None, str | None
         if len(s) <= 80 and _TITLE_WORDS.search(s) and ("政府信息公开" in s or "年报" in s or "年度报告" in s) \
                 and _TITLE_SHAPE.search(s) and not _NOT_TITLE.search(s):
             title = " ".join(t.strip() for t in line.texts if t.strip())
-        elif issuer is None and len(s) <= 30 and _ISSUER.search(s):
+        elif issuer is None and len(s) <= 30 and _ISSUER.search(s) and not _NOT_TITLE.search(s):
             issuer = " ".join(t.strip() for t in line.texts if t.strip())
     if title is None:
         title = doc.meta.get("ArticleTitle") or hints.get("title") or doc.meta.get("html_title")

@@ -192,7 +192,7 @@ _PROVINCE_SUFFIX = re.compile(r"(壮族自治区|回族自治区|维吾尔自治
 @dataclass(frozen=True)
 class Name:
     codes: tuple[str, ...]  # the divisions the name may denote (several: 鼓楼区; none: a zone with no county)
-    form: str  # full / variant (short form with a suffix) / context (province short form) / zone
+    form: str  # full / variant (short form with a suffix) / context (province short form) / zone / short (bare)
     guard: str | None = None  # None / "edge" (one character + suffix, …和县) / "parent" (a common word)
     zone: bool = False
 
@@ -300,3 +300,27 @@ def scan(text: str, prior: str | None = None) -> list[Mention]:
         last = Mention(start, end, name, codes, info.form, parent)
         out.append(last)
     return out
+
+
+@lru_cache(maxsize=1)
+def _short_index() -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for d in counties():
+        base = short_name(d.name)
+        if base != d.name and d.name not in _COMMON_WORDS:
+            out.setdefault(base, []).append(d.code)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+_YEAR_AFTER = re.compile(r"\s*(?:(?:19|20)\d{2}|[二一][〇○零Ｏ])")
+
+
+def leading_short_name(title: str) -> Mention | None:
+    """A title that begins with a county's bare short name right before its year ("湟中2023年…", "民和 2022年…"):
+    the one place a bare short name is read, since there it cannot be a word of the sentence."""
+    t = title.lstrip()
+    index = _short_index()
+    for k in range(min(8, len(t)), 1, -1):
+        if t[:k] in index and _YEAR_AFTER.match(t, k):
+            return Mention(0, k, t[:k], index[t[:k]], "short")
+    return None

@@ -133,6 +133,12 @@ def test_a_shared_name_without_context_is_flagged_not_guessed():
     assert named.meta.region_code == "320106"
 
 
+def test_a_bare_short_name_opening_a_title():
+    assert extract("湟中 2023 年政府信息公开工作年度报告\n" + BODY).meta.region_code == "630106"
+    assert extract("长安2022年政府信息公开工作年度报告\n" + BODY, region_code="610116").meta.region_code == "610116"
+    assert regions.scan("西安市长安区") and regions.leading_short_name("推进长安2022年") is None
+
+
 def test_a_county_branch_of_a_prefecture_bureau_stays_on_its_county():
     result = extract("海东市生态环境局民和分局2022年政府信息公开工作年度报告\n" + BODY, region_code="630222")
     assert (result.meta.region_code, result.meta.agency_kind) == ("630222", "department")
@@ -215,6 +221,13 @@ def test_publication_before_the_year_ended_is_impossible():
     data = flag(result, "impossible_date").data
     assert (data["date"], data["source"]) == ("2017-03-28", "listing")
     assert "late_publication" not in kinds(result)
+
+
+def test_a_date_in_the_future_is_impossible():
+    flags = []
+    found = [("2099-03-01", "listing"), ("2024-02-20", "signature")]
+    assert dates.publication_date(found, 2023, None, flags, today=date(2025, 1, 1)) == ("2024-02-20", "signature")
+    assert [(f.kind, f.data["date"]) for f in flags] == [("impossible_date", "2099-03-01")]
 
 
 def test_an_impossible_date_gives_way_to_a_possible_one():
