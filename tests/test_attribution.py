@@ -57,6 +57,21 @@ def test_a_parent_named_before_narrows_a_shared_name():
     assert regions.scan("北京市朝阳区")[-1].codes == ("110105",)
 
 
+@pytest.mark.parametrize("text,code", [
+    ("朝阳县人民政府", "211321"), ("朝阳市人民政府", "211300"), ("辽宁省朝阳市朝阳县", "211321"),
+    ("北京市朝阳区", "110105"), ("长春市朝阳区", "220104"), ("抚顺县", "210421"), ("抚顺市", "210400"),
+    ("吉林市", "220200"), ("吉林省", "220000"), ("海南州", "632500"), ("海南省", "460000"), ("乌海市海南区", "150303"),
+    ("攀枝花市东区", "510402"), ("攀枝花市西区", "510403"), ("西宁市城中区", "630103"), ("柳州市城中区", "450202"),
+])
+def test_county_prefecture_and_province_names_that_share_a_stem(text, code):
+    assert regions.scan(text)[-1].codes == (code,)
+
+
+@pytest.mark.parametrize("text", ["和平路社区", "长安街道办", "新华书店", "中山公园", "东方红广场", "平安保险"])
+def test_street_and_company_words_are_not_places(text):
+    assert [m.text for m in regions.scan(text) if m.form != "context"] == []
+
+
 def test_short_forms_with_another_suffix():
     assert regions.scan("湟中县")[0].codes == ("630106",)  # 湟中 was a 县 until 2019
     assert regions.scan("海南州")[0].codes == ("632500",)  # 海南藏族自治州, not 海南省 / 海南区
