@@ -29,8 +29,9 @@ Decision:
   naming (or the only evidence); never guessed.
 * Functional zones resolve through `extract/data/zones.csv` (平潭综合实验区 -> 平潭县 350128, flagged
   `zone_mapped` with the row's source). A zone with no single county (兰州新区) gives no region at all, flagged
-  `zone_without_county` — even on a portal, whose county is not the zone's. A zone unit not in the table
-  ("XX经济技术开发区管委会") keeps whatever else the evidence says and is flagged `functional_zone`.
+  `zone_without_county` — even on a portal, whose county is not the zone's. A zone unit not in the table and not
+  under a named county ("西宁经济技术开发区管委会") keeps whatever else the evidence says (the portal, a prefecture
+  named with it) and is flagged `functional_zone`; one under a named county (民和县工业园区管委会) is that county's.
 * Levels are kept: a province's or prefecture's own unit is coded at that level, never at a 市辖区 placeholder.
 
 The `region_conflict` flag's data holds one entry per source that named a candidate — "title" (or "issuer"),
@@ -159,9 +160,10 @@ def attribute(title: str | None, issuer: str | None, body: str, hints: dict, fla
         lead = regions.leading_short_name(title)
         if lead is not None:
             named, mention = _named([lead], ev, flags, "title")
-    if mention is None:
-        named, mention = _named(issuer_m, ev, flags, "issuer")
-        source = "issuer"
+    if named is None and (mention is None or mention.form != "zone"):  # nothing (usable) in the title
+        by_issuer, issuer_mention = _named(issuer_m, ev, flags, "issuer")
+        if issuer_mention is not None:
+            named, mention, source = by_issuer, issuer_mention, "issuer"
     zone = mention.text if mention is not None and mention.form == "zone" else None
     if zone is not None:
         row = next(r for r in regions.zone_rows() if r["name"] == zone)
@@ -172,8 +174,6 @@ def attribute(title: str | None, issuer: str | None, body: str, hints: dict, fla
             return Attribution(None, None, zone)
         flags.append(Flag("zone_mapped", f"{zone} is filed under {named.name} ({named.code}) by the zone table",
                           {"zone": zone, **_entry(named), "source": row["source"]}))
-    elif mention is not None and named is None:  # the document's own naming is ambiguous: the portal may still tell
-        source = "title"
 
     chosen, used, conflict = _decide(prior, named, source, title or "", ev)
     if chosen is None:
@@ -200,9 +200,11 @@ def attribute(title: str | None, issuer: str | None, body: str, hints: dict, fla
         flags.append(Flag("region_from_body", f"no place in the title; {chosen.name} taken from the body",
                           {"code": chosen.code, "name": chosen.name}))
     unit = agencies.unit_of_title(title)
-    if zone is None and agencies.ZONE.search(unit):
-        flags.append(Flag("functional_zone", f"{unit} looks like a functional zone the zone table does not know; "
-                          f"filed under {chosen.name} ({chosen.code}) from the {used}",
+    rest, chain = agencies.strip_region(unit, chosen.code)
+    in_county = any(c and regions.by_code(c).level == "county" for c in chain)
+    if zone is None and agencies.ZONE.search(rest) and not in_county:  # a zone under no named county
+        flags.append(Flag("functional_zone", f"{unit} looks like a functional zone the zone table does not know and "
+                          f"no county is named with it; filed under {chosen.name} ({chosen.code}) from the {used}",
                           {"unit": unit, **_entry(chosen), "used": used}))
     return Attribution(chosen, used, zone)
 

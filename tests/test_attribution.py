@@ -131,6 +131,16 @@ def test_a_zone_with_no_county_gets_no_region_even_on_a_portal():
     assert flag(result, "zone_without_county").data["hint"]["code"] == "620121"
 
 
+def test_zones_the_table_does_not_know():
+    unknown = extract("西宁经济技术开发区管委会2022年政府信息公开工作年度报告\n" + BODY, region_code="630106")
+    assert unknown.meta.region_code == "630106" and unknown.meta.agency_kind == "other"
+    assert flag(unknown, "functional_zone").data["used"] == "hint"
+    in_county = extract("民和县工业园区管委会2022年政府信息公开工作年度报告\n" + BODY)
+    assert in_county.meta.region_code == "630222" and "functional_zone" not in kinds(in_county)
+    division = extract("浦东新区2022年政府信息公开工作年度报告\n" + BODY)  # a division, not a zone
+    assert division.meta.region_code == "310115" and not kinds(division) & {"functional_zone", "zone_mapped"}
+
+
 def test_every_zone_row_says_what_it_rests_on():
     for row in regions.zone_rows():
         assert row["source"].strip(), row["name"]
