@@ -19,7 +19,8 @@ from extract.attribution import attribute
 from extract.model import Flag, Metadata, ParsedDocument, Section
 
 _TITLE_WORDS = re.compile(r"报告|年报")
-_TITLE_SHAPE = re.compile(r"\d{4}年|年度")
+_TITLE_SHAPE = re.compile(r"\d{4}年|年度|[二一][〇○零Ｏ][一二三四五六七八九〇○零Ｏ]{2}年")
+_TITLE_SEPARATOR = re.compile(r"\s*(?:[_|｜]|\s[-—–]\s|[-—–]{1,2}(?=\D))\s*")
 _NOT_TITLE = re.compile(r"[>»›]|首页|当前位置|^根据|[,。;]")
 _ISSUER = re.compile(r"(人民政府|办公室|办公厅|局|委员会|政府办|办事处)$")
 
@@ -58,8 +59,20 @@ def find_title(doc: ParsedDocument, hints: dict) -> tuple[str | None, str | None
         elif issuer is None and len(s) <= 30 and _ISSUER.search(s) and not _NOT_TITLE.search(s):
             issuer = " ".join(t.strip() for t in line.texts if t.strip())
     if title is None:
-        title = doc.meta.get("ArticleTitle") or hints.get("title") or doc.meta.get("html_title")
+        title = _report_part(doc.meta.get("ArticleTitle") or hints.get("title") or doc.meta.get("html_title") or "")
     return (title.strip() if title else None), issuer, head
+
+
+def _report_part(title: str) -> str:
+    """A page or list title often carries the site's name: "青海省人民政府-民和县2022年…报告", "…报告_靖远县人民
+    政府". Keep the part that names the report (with the part before it when the report part opens with its year),
+    so that the site's name is not read as the report's unit."""
+    parts = [p for p in _TITLE_SEPARATOR.split(title) if p.strip()]
+    for i, part in enumerate(parts):
+        if _TITLE_WORDS.search(part):
+            # "民和县 | 2022年…报告": the report part names no unit; the part before it does.
+            return parts[i - 1] + part if i and re.match(r"\s*(?:关于)?\s*(?:\d|[二一][〇○零Ｏ])", part) else part
+    return title
 
 
 def _prose(doc: ParsedDocument, sections: list[Section]) -> str:

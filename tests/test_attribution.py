@@ -158,6 +158,17 @@ def test_a_shared_name_without_context_is_flagged_not_guessed():
     assert named.meta.region_code == "320106"
 
 
+@pytest.mark.parametrize("page_title,code", [
+    ("青海省人民政府-民和县2022年政府信息公开工作年度报告", "630222"),
+    ("靖远县2020年政府信息公开工作年度报告_白银市人民政府", "620421"),
+    ("民和县 | 2022年政府信息公开工作年度报告", "630222"),
+])
+def test_a_site_name_in_a_page_title_is_not_the_unit(page_title, code):
+    html = f"<html><head><title>{page_title}</title></head><body><p>一、总体情况</p><p>无</p></body></html>"
+    m = extract_bytes(html.encode(), "page.html", {}).meta
+    assert m.region_code == code and m.agency_kind == "government"
+
+
 def test_a_bare_short_name_opening_a_title():
     assert extract("湟中 2023 年政府信息公开工作年度报告\n" + BODY).meta.region_code == "630106"
     assert extract("长安2022年政府信息公开工作年度报告\n" + BODY, region_code="610116").meta.region_code == "610116"
