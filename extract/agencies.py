@@ -147,8 +147,7 @@ def agency_of(title: str | None, issuer: str | None, division: Division | None,
     """(the unit's name for display, its kind). From the title's unit; else the issuer line's; else the crawl's kind.
     The government and its office are named canonically after the attributed division (栾川县人民政府办公室 for
     "县政府办"); departments and townships as printed, prefixed with the division's name when printed without."""
-    for text in (unit_of_title(title), clean(issuer or "")):
-        text = clean(text)
+    for text in (clean(unit_of_title(title)), clean(issuer or "")):
         if not text:
             continue
         rest, chain = strip_region(text, division.code if division else None)
@@ -156,8 +155,8 @@ def agency_of(title: str | None, issuer: str | None, division: Division | None,
         if kind == "unknown":
             continue
         place = division.name if division else text[: len(text) - len(rest)] or ""
-        if kind == "government":
-            return f"{place}人民政府" if place else text, kind
+        if kind == "government":  # a zone's 管委会 keeps its own name (平潭综合实验区), the key is the county's
+            return (f"{place}人民政府" if place and not ZONE.search(text) else text), kind
         if kind == "office":
             tail = "办公厅" if "办公厅" in rest or (division is not None and division.level == "province") else "办公室"
             return (f"{place}人民政府{tail}" if place else text), kind
@@ -176,4 +175,4 @@ def agency_key(agency: str | None, region_code: str | None) -> str | None:
         return None
     rest, _ = strip_region(text, region_code)
     kind = kind_of(rest)
-    return f"{region_code or ''}|{_canonical(rest, kind)}"
+    return f"{region_code}|{_canonical(rest, kind)}"

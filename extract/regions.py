@@ -206,11 +206,12 @@ class Mention(NamedTuple):  # a NamedTuple, not a frozen dataclass: a report mak
     parent: str | None = None  # code of the province/prefecture named right before it ("西宁市" in 西宁市湟中区)
 
 
-def zone_rows() -> list[dict]:
+@lru_cache(maxsize=1)
+def zone_rows() -> tuple[dict, ...]:
     """extract/data/zones.csv: functional zones (综合实验区, 新区 …) -> the division their reports belong to, with
     the source of each mapping; an empty code means the zone has no single county (flagged, never guessed)."""
     with open(ZONES_CSV, encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+        return tuple(csv.DictReader(fh))
 
 
 def _guard(name: str) -> str | None:
