@@ -41,6 +41,7 @@ _PUNCT = re.compile(r"[\s\u3000·・、,，.。:：;；\-—_'\"“”‘’《�
 _TRAILING_PAREN = re.compile(r"[（(【\[][^（()）【】\[\]]*[）)】\]]$")
 _LEVEL_WORD = re.compile(r"^[县区市旗](?![场区直级域委])")
 _GOVERNMENT = re.compile(r"^(?:人民政府|政府)?(?:本级)?$")
+_GOVERNMENT_PREFIX = re.compile(r"^(?:人民)?政府(?=.)(?!办)")
 _OFFICE = re.compile(r"^(?:(?:人民)?政府办(?:公室|公厅)?|府办|办公室|办公厅)$")
 _TOWNSHIP = re.compile(r"^(.{1,12}?(?:镇|乡|苏木|街道|地区))(?:人民政府|政府|办事处|办)?$")
 _ZONE_BODY = re.compile(r"(?:党工委)?(?:管委会|管理委员会)?")
@@ -119,6 +120,7 @@ def kind_of(rest: str) -> str:
         return "government"
     if _OFFICE.match(rest):
         return "office"
+    rest = _GOVERNMENT_PREFIX.sub("", rest)  # 县人民政府国资委, 县人民政府城关街道办事处
     if ZONE.search(rest) or _OTHER.search(rest):
         return "other"
     if _TOWNSHIP.match(rest):
@@ -133,13 +135,13 @@ def _canonical(rest: str, kind: str) -> str:
         return "人民政府"
     if kind == "office":
         return "人民政府办公室"
+    rest = _GOVERNMENT_PREFIX.sub("", rest)
     if kind == "township":
         return _TOWNSHIP.match(rest).group(1)
     if kind == "department":
-        rest = re.sub(r"^(?:人民)?政府(?!办)", "", rest)
         rest = _CONJUNCTION.sub(r"\1\2", rest.replace("委员会", "委"))
         return _SHORT_FORMS.get(rest, rest)
-    return rest
+    return rest.replace("管理委员会", "管委会")
 
 
 def agency_of(title: str | None, issuer: str | None, division: Division | None,
