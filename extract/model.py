@@ -124,13 +124,19 @@ class Metadata:
     region_name: str | None = None
     province: str | None = None
     prefecture: str | None = None
-    region_source: str | None = None  # title / issuer / body / url / hint
+    region_source: str | None = None  # title / issuer / body / hint (extract/attribution.py)
     agency: str | None = None
-    agency_kind: str | None = None  # government / office / department / township / unknown
-    published_date: str | None = None  # ISO date
+    agency_kind: str | None = None  # government / office / department / township / other / unknown (extract/agencies.py)
+    published_date: str | None = None  # ISO date (extract/dates.py: earliest possible; impossible ones flagged)
     period_start: str | None = None
     period_end: str | None = None
     script: str = "hans"  # hans / hant (script of the original)
+    # Whose report it is: province / prefecture / county / township (a 乡镇/街道's report; region_code is its county).
+    region_level: str | None = None
+    agency_key: str | None = None  # "630222|教育局": the same for every spelling of the same unit (extract/agencies.py)
+    published_source: str | None = None  # page meta / listing / page text / url in text / signature
+    deadline: str | None = None  # statutory deadline, ISO (extract/dates.py statutory_deadline)
+    days_late: int | None = None  # published_date − deadline in days; ≤ 0 on time; None without a date
 
 
 @dataclass

@@ -14,7 +14,7 @@ from extract.checks import run_checks
 from extract.decode import squash
 from extract.formats import parse
 from extract.keys import T2, T3, T4, expected_rows, map_active_disclosure, map_applications, map_review_litigation
-from extract.metadata import extract_metadata
+from extract.metadata import extract_metadata, merge_page
 from extract.model import ExtractError, ExtractionResult, Flag, ParsedDocument
 from extract.sections import split_sections
 from extract.soft_rules import soft_flags
@@ -58,14 +58,7 @@ def extract_report(parts: list[tuple[bytes, str, dict]]) -> tuple[ExtractionResu
         return page, 0
     merged = results[best]
     merged.source = page.source
-    pm, am = page.meta, merged.meta
-    am.title = pm.title or am.title
-    am.published_date = pm.published_date or am.published_date
-    for field in ("year", "region_code", "region_name", "province", "prefecture", "region_source"):
-        if getattr(am, field) is None:
-            setattr(am, field, getattr(pm, field))
-    if am.agency_kind in (None, "unknown"):
-        am.agency, am.agency_kind = pm.agency, pm.agency_kind
+    merge_page(page.meta, merged.meta)
     if len("".join(s.text for s in page.sections)) > len("".join(s.text for s in merged.sections)):
         merged.sections = page.sections
     merged.flags.insert(0, Flag("tables_from_attachment", f"tables read from attachment {parts[best][1]}",

@@ -1,11 +1,11 @@
 """Stage 8 — soft rules: things worth a reviewer's look that are not arithmetic errors (spec §4 S3/S4), plus
-missing tables and late publication. Each becomes a flag; nothing is rejected or corrected.
+missing tables and late publication (extract/dates.py). Each becomes a flag; nothing is rejected or corrected.
 """
 from __future__ import annotations
 
 import re
-from datetime import date
 
+from extract.dates import lateness_flags
 from extract.keys import T2, T3, T4
 from extract.model import Flag, KeyedCell, Metadata, Section
 
@@ -64,13 +64,6 @@ def soft_flags(cells_list: list[KeyedCell], sections: list[Section], meta: Metad
                                   f"{int(sum(suits))} lawsuits", {"prose": int(m.group(1)), "table": sum(suits),
                                                                   "what": "litigation"}))
 
-    # Statutory deadlines (条例 art. 49): departments by 31 January, governments by 31 March of the next year.
-    if meta.published_date and meta.year:
-        due = date(meta.year + 1, 1, 31) if meta.agency_kind in ("department", "office") else date(meta.year + 1, 3, 31)
-        published = date.fromisoformat(meta.published_date)
-        if published > due:
-            days = (published - due).days
-            flags.append(Flag("late_publication", f"published {published} for {meta.year}: {days} days after the "
-                              f"{due} deadline", {"published": meta.published_date, "due": due.isoformat(),
-                                                   "days_late": days}))
+    # Statutory deadline and days late: extract/dates.py, the one place lateness is computed.
+    flags += lateness_flags(meta.published_date, meta.published_source, meta.year, meta.agency_kind)
     return flags

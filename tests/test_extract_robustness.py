@@ -187,13 +187,33 @@ def test_review_table_with_trailing_blank_cells_is_complete():
 
 
 def test_attachment_report_is_judged_by_the_page_date(seeds_dir):
-    """The page's publication date decides lateness even when the tables come from an attachment."""
+    """Tables in an attachment with no dating of its own: the page's publication date decides lateness."""
+    from extract.pipeline import extract_report
+    page = ("<html><head><meta name='PubDate' content='2023-05-01 09:30'></head><body><div id='zoom'>"
+            "<p>县政府办2022年政府信息公开工作年度报告</p><p>附件：<a href='x.doc'>年报全文</a></p></div></body></html>")
+    attachment = (seeds_dir / "001_759fee5d4dfad9d3.txt").read_bytes()  # states no date (spec §6)
+    result, index = extract_report([(page.encode(), "http://127.0.0.1/nb.html", {}),
+                                    (attachment, "http://127.0.0.1/x.doc", {})])
+    assert index == 1 and result.meta.published_date == "2023-05-01"
+    # 县政府办 = the office: the government's deadline, 31 March 2023 (spec §0); 1 May is 31 days after.
+    assert (result.meta.deadline, result.meta.days_late) == ("2023-03-31", 31)
+    late = next(f for f in result.flags if f.kind == "late_publication")
+    assert late.data["due"] == "2023-03-31" and late.data["days_late"] == 31
+
+
+def test_attachment_dated_earlier_than_its_page_is_not_late(seeds_dir):
+    """靖远县 2020 (issue 11): the report's own URL in its text says it was published 2021-01-08; the page carrying
+    it now says 2021-12-01 (a re-post). The earliest possible date is the publication, both are kept in a flag, and
+    the report is not late (deadline 2021-03-31, spec §0)."""
     from extract.pipeline import extract_report
     page = ("<html><head><meta name='PubDate' content='2021-12-01 09:30'></head><body><div id='zoom'>"
             "<p>靖远县2020年政府信息公开工作年度报告</p><p>附件：<a href='x.doc'>年报全文</a></p></div></body></html>")
     attachment = (seeds_dir / "004_99a88681b58e46ea.txt").read_bytes()  # its own text dates it 2021-01-08
     result, index = extract_report([(page.encode(), "http://127.0.0.1/nb.html", {}),
                                     (attachment, "http://127.0.0.1/x.doc", {})])
-    assert index == 1 and result.meta.published_date == "2021-12-01"
-    late = next(f for f in result.flags if f.kind == "late_publication")
-    assert late.data["due"] == "2021-03-31"
+    m = result.meta
+    assert index == 1 and (m.published_date, m.published_source) == ("2021-01-08", "url in text")
+    assert (m.deadline, m.days_late) == ("2021-03-31", -82)
+    conflict = next(f for f in result.flags if f.kind == "date_conflict")
+    assert {d["date"] for d in conflict.data["dates"]} == {"2021-01-08", "2021-12-01"}
+    assert "late_publication" not in {f.kind for f in result.flags}
