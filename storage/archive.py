@@ -23,7 +23,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from storage import reports
+import storage.reports as reports
 from storage.blobs import BlobStore
 from storage.db import connect, now_iso, transaction
 

@@ -84,6 +84,13 @@ def is_report(result) -> bool:
     return bool(result.cells) or not result.errors
 
 
+def cells_digest(result) -> str:
+    """The numbers a result prints, as one value: two copies print the same numbers when their digests are equal."""
+    cells = sorted((c.table, c.row, c.col, c.value, "" if c.value is not None else (c.raw or "").strip())
+                   for c in result.cells)
+    return sha256_hex(json.dumps(cells, ensure_ascii=False).encode())[:16]
+
+
 def write_extraction(archive, result, sighting: Sighting) -> str | None:
     """Record the sighting and what was extracted from it, in one transaction; the report id, or None when the
     bytes could not be read as a report (only errors recorded)."""
@@ -96,19 +103,20 @@ def write_extraction(archive, result, sighting: Sighting) -> str | None:
         archive.conn.execute("UPDATE errors SET resolved_at = ? WHERE document_id = ? AND resolved_at IS NULL",
                              [now_iso(), page.id])
         archive.insert("errors", error_rows(result, page.id))
-        _observe(archive, sighting, content, first, seen, cells_doc.id)
+        _observe(archive, sighting, content, first, seen, cells_doc.id, cells_digest(result))
         if not is_report(result):
             _set_source(archive, sighting.source, content, report_id=None, role="unread")
             return None
-        report_id, version, role = _place(archive, result, sighting, content, cells_doc)
-        _set_source(archive, sighting.source, content, report_id=report_id, role=role)
-        if role == "version":
-            _write_current(archive, report_id, result, sighting, content, version, cells_doc)
+        report_id, version, action = _place(archive, result, sighting, content)
+        _set_source(archive, sighting.source, content, report_id=report_id, role="copy")  # roles: _refresh_report
+        if action != "copy":
+            _write_current(archive, report_id, result, sighting, content, version, cells_doc,
+                           takes_over=action == "takes_over")
         _refresh_report(archive, report_id)
     return report_id
 
 
-def _observe(archive, s: Sighting, content: str, first: str, seen: str, cells_doc_id: int) -> None:
+def _observe(archive, s: Sighting, content: str, first: str, seen: str, cells_doc_id: int, digest: str) -> None:
     """The observation log: this place serves these bytes (first/last seen widened); its older bytes are replaced.
     A replay (s.status 'gone' or 'replaced') keeps the status the log recorded."""
     conn = archive.conn
@@ -117,16 +125,16 @@ def _observe(archive, s: Sighting, content: str, first: str, seen: str, cells_do
     docs = json.dumps([d.id for d in s.documents])
     if row:
         conn.execute("UPDATE report_sources SET first_seen = min(first_seen, ?), last_seen = max(last_seen, ?), "
-                     "documents = ?, cells_document_id = ?, adcode = coalesce(?, adcode) "
+                     "documents = ?, cells_document_id = ?, cells_digest = ?, adcode = coalesce(?, adcode) "
                      "WHERE source = ? AND content_id = ?",
-                     [first, seen, docs, cells_doc_id, s.adcode, s.source, content])
+                     [first, seen, docs, cells_doc_id, digest, s.adcode, s.source, content])
         if s.status == "serving":
             conn.execute("UPDATE report_sources SET status = 'serving', gone_at = NULL, http_status = NULL "
                          "WHERE source = ? AND content_id = ?", [s.source, content])
     else:
         archive.insert("report_sources", [{
             "source": s.source, "content_id": content, "documents": docs, "cells_document_id": cells_doc_id,
-            "adcode": s.adcode, "first_seen": first, "last_seen": seen, "status": s.status,
+            "cells_digest": digest, "adcode": s.adcode, "first_seen": first, "last_seen": seen, "status": s.status,
             **{k: s.extra[k] for k in ("gone_at", "http_status") if s.extra.get(k) is not None}}])
     if s.status == "serving":
         conn.execute("UPDATE report_sources SET status = 'replaced' WHERE source = ? AND content_id <> ? "
@@ -138,60 +146,63 @@ def _set_source(archive, source: str, content: str, *, report_id: str | None, ro
                          [report_id, role, source, content])
 
 
-def _place(archive, result, s: Sighting, content: str, cells_doc) -> tuple[str, int | None, str]:
-    """Which report these bytes belong to, and as what: (report_id, version number, role)."""
+def _place(archive, result, s: Sighting, content: str) -> tuple[str, int | None, str]:
+    """Which report these bytes belong to, and what they do to it: (report_id, version number, action) — action
+    'write' (the first or a new version, or the current one again), 'takes_over' (a copy that speaks for the
+    current version from now on), 'copy' (one more place; its role, copy or conflicting, follows from its numbers).
+
+    The report follows from the sighting itself — its identity key, or for an unreadable identity the original the
+    tables came from — so the result does not depend on the order sightings arrive in (a crawl killed and resumed
+    gives the same archive). Only edits depend on order, as they should: they are what a place said over time."""
     conn = archive.conn
-    known = conn.execute(
-        "SELECT v.report_id FROM report_versions v WHERE v.content_id = ? "
-        "UNION ALL SELECT s.report_id FROM report_sources s WHERE s.content_id = ? AND s.report_id IS NOT NULL "
-        "UNION ALL SELECT v.report_id FROM report_versions v JOIN documents d ON d.id = v.document_id "
-        "WHERE d.sha256 = ? LIMIT 1", [content, content, cells_doc.sha256]).fetchone()
     key = identity_key(result.meta)
-    before = conn.execute("SELECT s.report_id, r.report_key FROM report_sources s JOIN reports r ON r.id = s.report_id "
-                          "WHERE s.source = ? AND s.content_id <> ? ORDER BY s.first_seen DESC LIMIT 1",
-                          [s.source, content]).fetchone()
-    if known:
-        report_id = known[0]
-    elif before and (key is None or before[1] == key):
-        report_id = before[0]  # what this place published before: its unit and year unchanged (or unreadable now)
+    if key:
+        report_id = report_id_for_key(key)
     else:
-        report_id = report_id_for_key(key) if key else content
-    current = conn.execute("SELECT version, content_id, document_id, n_cells FROM report_versions "
-                           "WHERE report_id = ? AND status <> 'superseded' ORDER BY version DESC LIMIT 1",
-                           [report_id]).fetchone()
+        before = conn.execute("SELECT s.report_id FROM report_sources s JOIN reports r ON r.id = s.report_id "
+                              "WHERE s.source = ? AND s.content_id <> ? AND r.report_key LIKE 'content:%' "
+                              "ORDER BY s.first_seen DESC LIMIT 1", [s.source, content]).fetchone()
+        # what this place published before, when its identity could not be read either; else the original
+        cells_sha = archive.conn.execute("SELECT d.sha256 FROM report_sources s JOIN documents d "
+                                         "ON d.id = s.cells_document_id WHERE s.source = ? AND s.content_id = ?",
+                                         [s.source, content]).fetchone()[0]
+        report_id = before[0] if before else content_id_for([cells_sha])
+    current = conn.execute("SELECT v.version, v.content_id, r.n_cells, r.n_checks_failed FROM report_versions v "
+                           "JOIN reports r ON r.id = v.report_id WHERE v.report_id = ? AND v.status <> 'superseded' "
+                           "ORDER BY v.version DESC LIMIT 1", [report_id]).fetchone()
     if current is None:
-        return report_id, 1, "version"
-    version, current_content, _, current_cells = current
+        return report_id, 1, "write"
+    version, current_content, current_cells, current_failed = current
     if current_content == content:
-        return report_id, version, "version"  # seen again, or re-extracted
-    same_place = conn.execute("SELECT 1 FROM report_sources WHERE source = ? AND content_id = ? AND report_id = ?",
-                              [s.source, current_content, report_id]).fetchone()
+        return report_id, version, "write"  # seen again, or re-extracted
+    same_place = conn.execute("SELECT 1 FROM report_sources WHERE source = ? AND content_id <> ? AND report_id = ? "
+                              "AND role IN ('version', 'copy')", [s.source, content, report_id]).fetchone()
     if same_place:
-        return report_id, version + 1, "version"  # the place edited what it publishes
-    if not current_cells and result.cells:
-        return report_id, version + 1, "version"  # a copy whose tables can be read beats one whose cannot
-    if _same_numbers(archive, report_id, result):
-        return report_id, None, "copy"
-    return report_id, None, "conflicting"
+        return report_id, version + 1, "write"  # a place that printed the current numbers now prints others
+    # Another copy of the report's current version. Which copy speaks for it is decided by the copies themselves,
+    # never by which arrived first: the one whose tables were read best, then the smaller content id.
+    new_rank = (-len(result.cells), sum(1 for c in result.checks if c.status == "fail"), content)
+    if new_rank < (-(current_cells or 0), current_failed or 0, current_content):
+        return report_id, version, "takes_over"
+    return report_id, None, "copy"
 
 
-def _same_numbers(archive, report_id: str, result) -> bool:
-    have = {(t, r, c): (v, raw) for t, r, c, v, raw in archive.conn.execute(
-        "SELECT table_key, row_key, col_key, value, raw FROM cells WHERE report_id = ?", [report_id])}
-    new = {(c.table, c.row, c.col): (c.value, c.raw) for c in result.cells}
-    if have.keys() != new.keys():
-        return False
-    return all(have[k][0] == new[k][0] and (have[k][0] is not None or have[k][1] == new[k][1]) for k in have)
-
-
-def _write_current(archive, report_id: str, result, s: Sighting, content: str, version: int, cells_doc) -> None:
-    """The report's current version: its rows replace the previous version's (changed cells listed first)."""
+def _write_current(archive, report_id: str, result, s: Sighting, content: str, version: int, cells_doc, *,
+                   takes_over: bool = False) -> None:
+    """The report's current version: its rows replace the previous version's (changed cells listed first). A copy
+    that takes over speaks for the same version: no change is listed, the version points at its bytes."""
     conn = archive.conn
     latest = conn.execute("SELECT version, content_id FROM report_versions WHERE report_id = ? "
                           "ORDER BY version DESC LIMIT 1", [report_id]).fetchone()
     seen = s.seen_at or now_iso()
     first = s.first_seen or seen
-    if latest is None or latest[0] != version:
+    if takes_over:
+        conn.execute("UPDATE report_versions SET content_id = ?, url = ?, document_id = ?, n_cells = ?, "
+                     "cells_digest = ?, first_seen = min(first_seen, ?), last_seen = max(last_seen, ?) "
+                     "WHERE report_id = ? AND version = ?",
+                     [content, s.source, cells_doc.id, len(result.cells), cells_digest(result), first, seen,
+                      report_id, version])
+    elif latest is None or latest[0] != version:
         if latest is not None:  # an edit (or a readable copy replacing an unreadable one)
             old_cells = {(t, r, c): (v, raw) for t, r, c, v, raw in conn.execute(
                 "SELECT table_key, row_key, col_key, value, raw FROM cells WHERE report_id = ?", [report_id])}
@@ -202,12 +213,12 @@ def _write_current(archive, report_id: str, result, s: Sighting, content: str, v
         archive.insert("report_versions", [{
             "report_id": report_id, "version": version, "content_id": content, "url": s.source,
             "document_id": cells_doc.id, "first_seen": first, "last_seen": seen, "status": "current",
-            "n_cells": len(result.cells)}])
+            "n_cells": len(result.cells), "cells_digest": cells_digest(result)}])
     else:
         conn.execute("UPDATE report_versions SET first_seen = min(first_seen, ?), last_seen = max(last_seen, ?), "
-                     "status = 'current', gone_at = NULL, http_status = NULL, document_id = ?, n_cells = ? "
-                     "WHERE report_id = ? AND version = ?",
-                     [first, seen, cells_doc.id, len(result.cells), report_id, version])
+                     "status = 'current', gone_at = NULL, http_status = NULL, document_id = ?, n_cells = ?, "
+                     "cells_digest = ? WHERE report_id = ? AND version = ?",
+                     [first, seen, cells_doc.id, len(result.cells), cells_digest(result), report_id, version])
     _replace_rows(archive, report_id, result, s, content, version, cells_doc)
 
 
@@ -266,6 +277,14 @@ def _refresh_report(archive, report_id: str) -> None:
     """What the report row says about its history (versions, sources, first seen, gone) and the flags the sources
     give (conflicting copies), recomputed from report_versions and report_sources."""
     conn = archive.conn
+    # Each place's role: one of the report's versions, a copy printing the current version's numbers, or a copy
+    # printing other numbers (conflicting).
+    conn.execute("""UPDATE report_sources SET role = CASE
+          WHEN content_id IN (SELECT content_id FROM report_versions WHERE report_id = :id) THEN 'version'
+          WHEN cells_digest = (SELECT cells_digest FROM report_versions WHERE report_id = :id
+                               AND status <> 'superseded' ORDER BY version DESC LIMIT 1) THEN 'copy'
+          ELSE 'conflicting' END
+        WHERE report_id = :id""", {"id": report_id})
     conn.execute("DELETE FROM flags WHERE report_id = ? AND kind IN (%s)" % ",".join("?" * len(STORAGE_FLAG_KINDS)),
                  [report_id, *STORAGE_FLAG_KINDS])
     current = conn.execute("SELECT content_id, source FROM report_sources WHERE report_id = ? AND role = 'version' "

@@ -299,6 +299,7 @@ TABLES: tuple[Table, ...] = (
                        "conflicting_copies) / unread (no report could be read)"),
         ("documents", TEXT, "documents.id of the page and its attachments (JSON list, page first)"),
         ("cells_document_id", INTEGER, "the document the tables were read from"),
+        ("cells_digest", TEXT, "the numbers printed there, as one value: equal digests, equal numbers"),
         ("adcode", TEXT, "the portal it was found on (crawler)"),
         ("first_seen", TEXT, "first time this place served these bytes (UTC)"),
         ("last_seen", TEXT, "last time this place confirmed these bytes (UTC)"),
@@ -323,6 +324,7 @@ TABLES: tuple[Table, ...] = (
         ("gone_at", TEXT, "when it went"),
         ("http_status", INTEGER, "the 404/410 answer"),
         ("n_cells", INTEGER, "table cells of this version"),
+        ("cells_digest", TEXT, "its numbers as one value (report_sources.cells_digest)"),
     ), pk=("report_id", "version"), indexes=(("content_id",), ("status",), ("url",))),
 
     Table("cell_changes", "history", "修改 — cells that differ between two consecutive versions of a report (silent "

@@ -3,8 +3,8 @@ and the places it was found (report_sources). They are written by storage.report
 nothing here deletes a row — history is the point."""
 from __future__ import annotations
 
-from storage import reports
 from storage.db import now_iso
+from storage.reports import mark_gone
 
 GONE_HTTP_STATUSES = (404, 410)
 
@@ -43,4 +43,4 @@ class Versions:
         wall says nothing about whether the report was withdrawn."""
         if http_status not in GONE_HTTP_STATUSES:
             raise ValueError(f"HTTP {http_status} does not mean gone (only {GONE_HTTP_STATUSES} do)")
-        return reports.mark_gone(self.archive, source, seen_at or now_iso(), http_status)
+        return mark_gone(self.archive, source, seen_at or now_iso(), http_status)
