@@ -122,14 +122,29 @@ def _derive(meta: Metadata) -> None:
     meta.deadline, meta.days_late = dates.lateness(meta.published_date, meta.year, meta.agency_kind)
 
 
-def merge_page(page: Metadata, attachment: Metadata) -> None:
+def merge_page(page: Metadata, attachment: Metadata, flags: list[Flag]) -> None:
     """A report published as a page with its tables in an attachment: the attachment's metadata, completed from the
-    page's. The title is the page's; the attachment's publication date stands (it was read with the page's date as a
-    hint, beside the attachment's own dating: the earliest possible one won, extract/dates.py); region and unit come
-    from the page where the attachment has none."""
-    attachment.title = page.title or attachment.title
-    if attachment.published_date is None:
-        attachment.published_date, attachment.published_source = page.published_date, page.published_source
+    page's. The attachment's publication date stands (it was read with the page's date as a hint, beside the
+    attachment's own dating: the earliest possible one won, extract/dates.py); region and unit come from the page
+    where the attachment has none. The title is the page's — unless the attachment says it reports on another
+    year or region than the page: then the page is someone else's wrapper (a re-post, a wrong attachment) and its
+    title and date are not the report's (a page_attachment_mismatch flag keeps them)."""
+    other = (attachment.year and page.year and attachment.year != page.year) or \
+        (attachment.region_code and page.region_code and attachment.region_code != page.region_code)
+    if other:
+        flags.append(Flag("page_attachment_mismatch",
+                          f"the page ({page.title}) reports on {page.year} {page.region_name}, its attachment on "
+                          f"{attachment.year} {attachment.region_name}: the attachment's own metadata used",
+                          {"page": {"title": page.title, "year": page.year, "region_code": page.region_code,
+                                    "published_date": page.published_date},
+                           "attachment": {"title": attachment.title, "year": attachment.year,
+                                          "region_code": attachment.region_code}}))
+    else:
+        attachment.title = page.title or attachment.title
+        if attachment.published_date is None and page.published_date:
+            attachment.published_date, attachment.published_source = dates.publication_date(
+                [(page.published_date, page.published_source or "page")], attachment.year, attachment.period_end,
+                flags)
     if attachment.region_code is None:
         for field in ("region_code", "region_name", "province", "prefecture", "region_source"):
             setattr(attachment, field, getattr(page, field))
@@ -138,3 +153,7 @@ def merge_page(page: Metadata, attachment: Metadata) -> None:
     if attachment.agency_kind in (None, "unknown"):
         attachment.agency, attachment.agency_kind = page.agency, page.agency_kind
     _derive(attachment)
+    # lateness follows from the merged date, year and kind: said once, for them
+    flags[:] = [f for f in flags if f.kind not in ("late_publication", "date_doubtful")]
+    flags += dates.lateness_flags(attachment.published_date, attachment.published_source, attachment.year,
+                                  attachment.agency_kind)

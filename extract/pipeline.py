@@ -58,7 +58,7 @@ def extract_report(parts: list[tuple[bytes, str, dict]]) -> tuple[ExtractionResu
         return page, 0
     merged = results[best]
     merged.source = page.source
-    merge_page(page.meta, merged.meta)
+    merge_page(page.meta, merged.meta, merged.flags)
     if len("".join(s.text for s in page.sections)) > len("".join(s.text for s in merged.sections)):
         merged.sections = page.sections
     merged.flags.insert(0, Flag("tables_from_attachment", f"tables read from attachment {parts[best][1]}",

@@ -134,6 +134,50 @@ def test_reextract_after_a_crawl_leaves_every_cell_as_the_crawl_wrote_it(portals
     assert con.execute("SELECT count(*) FROM report_versions WHERE version > 1").fetchone()[0] == 0
 
 
+def test_every_report_counted_once(portals, first):
+    """Issue 11 on the sample portals: no (region, agency, year) and no original counts twice; the real 洪泽区 2024
+    PDF, attached to 25 pages of eight portals (the manifest's pages with that file and no tables of their own), is
+    one report with 25 sources and 95 new requests (tests/fixtures/formats/real/expected.py, read by hand)."""
+    con = sqlite3.connect(first["db"])
+    try:
+        assert con.execute("SELECT report_key FROM reports GROUP BY report_key HAVING count(*) > 1").fetchall() == []
+        assert con.execute("SELECT document_id FROM reports GROUP BY document_id HAVING count(*) > 1").fetchall() == []
+        pages = sum(1 for m in portals["manifest"].values() if m["expected_status"] in ("ok", "moved")
+                    for r in m["reports"] if "hongze-2024.pdf" in ((r.get("content") or {}).get("files") or [])
+                    and not (r.get("content") or {}).get("html_from_seed"))
+        hongze = con.execute(
+            "SELECT r.n_sources, c.value FROM reports r JOIN cells c ON c.report_id = r.id AND c.table_key = "
+            "'applications' AND c.row_key = 'new_received' AND c.col_key = 'total' "
+            "WHERE r.region_code = '320813' AND r.year = 2024").fetchall()
+        assert hongze == [(pages, 95.0)] and pages == 25
+        # every report link of the crawl points at a report; report links are many more than reports (copies)
+        assert con.execute("SELECT count(*) FROM report_items WHERE report_id IS NULL").fetchone()[0] == 0
+        assert con.execute("SELECT count(DISTINCT report_id) FROM report_items").fetchone()[0] == \
+            con.execute("SELECT count(*) FROM reports").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_dates_and_places_are_possible_or_flagged(portals, first):
+    """No report is dated before its reporting year ended (such dates are flagged impossible_date and not used),
+    and a report filed under another county than the portal it was found on says why (a flag with both)."""
+    con = sqlite3.connect(first["db"])
+    try:
+        assert con.execute("SELECT count(*) FROM reports WHERE published_date < (year + 1) || '-01-01'"
+                           ).fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM flags WHERE kind = 'impossible_date'").fetchone()[0] > 0
+        elsewhere = con.execute(
+            "SELECT r.id, r.region_code, s.adcode FROM reports r JOIN report_sources s ON s.report_id = r.id "
+            "WHERE s.adcode <> r.region_code AND r.region_level <> 'township' AND NOT EXISTS (SELECT 1 FROM flags f "
+            "WHERE f.report_id = r.id AND f.kind IN ('region_conflict', 'zone_mapped', 'page_attachment_mismatch'))"
+        ).fetchall()
+        assert elsewhere == []
+        # 民和县教育局 is 民和's (630222), never 和县 (340523)
+        assert con.execute("SELECT count(*) FROM reports WHERE region_code = '340523'").fetchone()[0] == 0
+    finally:
+        con.close()
+
+
 def served_report_paths(m) -> set[str]:
     paths = set()
     for r in m["reports"]:

@@ -154,16 +154,24 @@ def test_paging_with_next(archive):
 
 # ------------------------------------------------------------------------------------- coverage ledger
 def test_coverage_ledger(archive):
+    """County × year × kind of unit. The fixture: 2022 government reports of 民和, 灵武, 城关区 (hand-2022, one
+    failing check, published 15 days late) and 栾川's office (its government published none, so the office's report
+    is the government's own); 城关区's 财政局 (a department, checks passing)."""
     n_counties = len(regions.counties())
     assert n_counties == 2849
-    data = get(archive, "/archive/coverage.json", year=2022, _size=0)
+    data = get(archive, "/archive/coverage.json", year=2022, unit_kind="government", _size=0)
     assert data["filtered_table_rows_count"] == n_counties
-    missing = get(archive, "/archive/coverage.json", year=2022, status="missing", _size=0)
-    assert missing["filtered_table_rows_count"] == n_counties - 4   # 民和, 栾川, 灵武, 城关区 have 2022 reports
-    chengguan = rows(archive, "/archive/coverage.json", region_code="620102", year=2022)[0]
-    assert (chengguan["reports_found"], chengguan["government_found"], chengguan["extracted"]) == (2, 1, 2)
-    assert (chengguan["status"], chengguan["late"], chengguan["days_late"]) == ("complete", 1, 15)
-    minhe = rows(archive, "/archive/coverage.json", region_code="630222", year=2022)[0]
+    assert get(archive, "/archive/coverage.json", year=2022, _size=0)["filtered_table_rows_count"] == 3 * n_counties
+    never = get(archive, "/archive/coverage.json", year=2022, unit_kind="government", status="not_crawled", _size=0)
+    assert never["filtered_table_rows_count"] == n_counties - 4  # nothing was crawled: the others are not_crawled
+    chengguan = rows(archive, "/archive/coverage.json", region_code="620102", year=2022, unit_kind="government")[0]
+    assert (chengguan["reports_found"], chengguan["extracted"], chengguan["checks_passing"]) == (1, 1, 0)
+    assert (chengguan["status"], chengguan["late"], chengguan["days_late"]) == ("extracted_failing_checks", 1, 15)
+    dept = rows(archive, "/archive/coverage.json", region_code="620102", year=2022, unit_kind="department")[0]
+    assert (dept["reports_found"], dept["status"]) == (1, "complete")
+    luanchuan = rows(archive, "/archive/coverage.json", region_code="410324", year=2022, unit_kind="government")[0]
+    assert (luanchuan["government_report_id"], luanchuan["status"]) == (archive["ids"][LUANCHUAN], "complete")
+    minhe = rows(archive, "/archive/coverage.json", region_code="630222", year=2022, unit_kind="government")[0]
     assert (minhe["government_report_id"], minhe["days_late"]) == (archive["ids"][MINHE], 261)
 
 
@@ -171,8 +179,12 @@ def test_coverage_ledger(archive):
 def test_canned_queries(archive):
     ids = archive["ids"]
     per_county = {r["region_code"]: r for r in rows(archive, "/archive/requests_per_county.json", year=2022)}
-    assert per_county["620102"]["requests_received"] == 53 and per_county["620102"]["reports"] == 2
-    assert per_county["410324"]["requests_received"] == 17
+    # each report in one column: 城关区's government 50, its 财政局 3; 栾川's office report is its government's own
+    got = per_county["620102"]
+    assert (got["government_report_id"], got["government_requests"]) == (ids["hand-2022"], 50)
+    assert (got["department_reports"], got["department_requests"], got["township_reports"]) == (1, 3, 0)
+    assert (per_county["410324"]["government_report_id"], per_county["410324"]["government_requests"]) == (
+        ids[LUANCHUAN], 17)
     by_prov = {r["province"]: r for r in rows(archive, "/archive/refusals_by_province.json", year=2022)}
     assert (by_prov["甘肃省"]["refused_denied"], by_prov["甘肃省"]["refused_unable"]) == (3, 1)
     failing = ids_of(rows(archive, "/archive/reports_failing_checks.json"))
@@ -228,7 +240,7 @@ def test_served_immutable_with_inspect_counts(archive):
     dbs = get(archive, "/-/databases.json")
     assert [(d["name"], d["is_mutable"]) for d in dbs] == [("archive", False)]
     settings = get(archive, "/-/settings.json")
-    assert settings["sql_time_limit_ms"] > 0 and settings["max_returned_rows"] == 1000
+    assert settings["sql_time_limit_ms"] > 0 and settings["max_returned_rows"] == 3000
     inspect = json.loads(archive["db"].with_name("archive.db.inspect.json").read_text())
     assert inspect["archive"]["tables"]["report_summary"]["count"] == 8
 

@@ -42,9 +42,14 @@ def _t2(issued, repealed, in_force):
 
 def hand_made() -> list[tuple[str, ExtractionResult]]:
     def result(name, year, agency, kind, published, cells, checks, text):
+        from extract.agencies import agency_key
+        from extract.dates import lateness
+
+        deadline, days_late = lateness(published, year, kind)  # as the extractor's metadata stage states them
         meta = Metadata(title=f"{agency}{year}年政府信息公开工作年度报告", year=year, region_code=HAND,
                         region_name="城关区", province="甘肃省", prefecture="兰州市", region_source="hint",
-                        agency=agency, agency_kind=kind, published_date=published)
+                        agency=agency, agency_kind=kind, published_date=published, region_level="county",
+                        agency_key=agency_key(agency, HAND), deadline=deadline, days_late=days_late)
         return name, ExtractionResult(source=name, template="gb2021", meta=meta, format="text",
                                       sections=[Section("overview", "一", "一、总体情况", text)],
                                       cells=cells, checks=checks)

@@ -64,13 +64,13 @@ def test_coverage_shows_the_crawlers_portal_state(tmp_path):
     sdb["portals"].insert({"adcode": "620102", "name": "城关区", "url": "http://127.0.0.1/chengguan/"})
     sdb["portal_status"].insert_all([{"run_id": 1, "adcode": "620102", "status": "unreachable"},
                                      {"run_id": 2, "adcode": "620102", "status": "ok"}])
-    sdb["report_items"].insert_all([{"adcode": "620102", "url": f"http://127.0.0.1/r{i}", "year": 2021}
-                                    for i in range(3)])
+    sdb["report_items"].insert_all([{"adcode": "620102", "url": f"http://127.0.0.1/r{i}", "year": 2021,
+                                     "unit_kind": "department"} for i in range(3)])
     sdb.conn.close()
     prepare(db)
     conn = sqlite3.connect(db)
     row = conn.execute("SELECT portal_url, portal_status, items_listed FROM coverage "
-                       "WHERE region_code = '620102' AND year = 2021").fetchone()
+                       "WHERE region_code = '620102' AND year = 2021 AND unit_kind = 'department'").fetchone()
     conn.close()
     assert row == ("http://127.0.0.1/chengguan/", "ok", 3)
     meta = metadata.build_metadata("archive", table_columns(db))["databases"]["archive"]["tables"]

@@ -22,10 +22,10 @@ SOURCE = "County-level government portals, 政府信息公开专栏 (government 
 
 FACETS = {
     "reports": ["province", "year", "template", "agency_kind", "status"],
-    "report_summary": ["province", "prefecture", "year", "template", "agency_kind", "check_status"],
+    "report_summary": ["province", "prefecture", "year", "agency_kind", "counts_as", "template", "check_status"],
     "applications_wide": ["row_key", "year", "province"],
     "applications_by_province": ["grp", "year", "province"],
-    "coverage": ["status", "year", "province", "portal_status"],
+    "coverage": ["unit_kind", "status", "year", "province", "portal_status"],
     "checks": ["rule", "status"],
     "check_failures": ["rule"],  # a view: each default facet re-runs its join (see bench/serve.py)
     "cells": ["table_key", "status"],
@@ -53,7 +53,7 @@ def dashboards(db: str) -> dict:
                     "display": {"field": "reports", "prefix": "", "suffix": " reports"},
                 },
                 "requests-over-years": {
-                    "title": "历年申请数量 Requests received over the years", "db": db, "library": "vega-lite",
+                    "title": "历年申请数量 Requests received over the years — county governments' own reports", "db": db, "library": "vega-lite",
                     "query": CHART_SQL["requests-over-years"],
                     "display": {
                         "usermeta": SVG,
@@ -64,7 +64,7 @@ def dashboards(db: str) -> dict:
                     },
                 },
                 "refusals-by-reason": {
-                    "title": "拒绝理由 Refusals by reason", "db": db, "library": "vega-lite",
+                    "title": "拒绝理由 Refusals by reason — every report of every unit, each once", "db": db, "library": "vega-lite",
                     "query": CHART_SQL["refusals-by-reason"],
                     "display": {
                         "usermeta": SVG,
@@ -76,7 +76,7 @@ def dashboards(db: str) -> dict:
                     },
                 },
                 "coverage-by-year": {
-                    "title": "覆盖情况 Coverage of county-level divisions", "db": db, "library": "vega-lite",
+                    "title": "覆盖情况 Coverage of county-level divisions — the government's own report", "db": db, "library": "vega-lite",
                     "query": CHART_SQL["coverage-by-year"],
                     "display": {
                         "usermeta": SVG,

@@ -15,7 +15,7 @@ SETTINGS = {
     "sql_time_limit_ms": 3000,   # no query (canned, ad hoc, facet) may hold a worker longer than this
     "facet_time_limit_ms": 500,
     "suggest_facets": "off",     # suggestions run a query per column on every table page: most of its latency
-    "max_returned_rows": 1000,   # more is paged with _next
+    "max_returned_rows": 3000,   # more is paged with _next; 3000 lets a canned query (the map) hold every county
     "default_page_size": 100,
     "allow_download": "off",     # the whole file can be large; the data is all reachable through the API
     "num_sql_threads": 3,

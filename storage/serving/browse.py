@@ -85,27 +85,35 @@ def build_cell_labels(conn: sqlite3.Connection) -> None:
          else key) for i, (key, label) in enumerate(APPLICATION_ROWS)])
 
 
-# Statutory deadline of the report for `year` (条例 Art. 49, revised 2019, in force 2019-05-15): a department's
-# report is due by 31 January of the next year, a government's by 31 March. Before the revision (reports on
-# 2018 and earlier) everyone had until 31 March. Offices (政府办) and unknown kinds get the later, lenient date.
-DEADLINE_SQL = """CASE WHEN {year} IS NULL THEN NULL
-    WHEN {kind} = 'department' AND {year} >= 2019 THEN ({year} + 1) || '-01-31'
-    ELSE ({year} + 1) || '-03-31' END"""
+# Which total a report is summed into (report_summary.counts_as): every report in exactly one.
+#   government  the government's own report for its region and year (本级政府): the government's, or — when the
+#               government published none — its office's (办公室) report; one per region and year
+#   office      the office's own report when the government's report is there too
+#   government_other  a second government-kind report for the same region and year under another unit name
+#   department / township / other / unknown    the other units, by agency kind
+COUNTS_AS_SQL = """CASE
+    WHEN r.agency_kind IN ('government', 'office') AND r.region_code IS NOT NULL AND r.year IS NOT NULL
+         AND r.id = (SELECT g.id FROM reports g WHERE g.region_code = r.region_code AND g.year = r.year
+                     AND g.agency_kind IN ('government', 'office')
+                     ORDER BY g.agency_kind <> 'government', g.n_cells DESC, g.id LIMIT 1) THEN 'government'
+    WHEN r.agency_kind = 'government' THEN 'government_other'
+    ELSE coalesce(r.agency_kind, 'unknown') END"""
 
 
 def build_report_summary(conn: sqlite3.Connection) -> int:
     conn.execute("DROP TABLE IF EXISTS report_summary")
     conn.execute("""CREATE TABLE report_summary (
         report_id TEXT PRIMARY KEY, title TEXT, region_code TEXT, region_name TEXT, province TEXT,
-        prefecture TEXT, year INTEGER, agency TEXT, agency_kind TEXT, template TEXT, status TEXT,
-        published_date TEXT, deadline TEXT, days_late INTEGER, url TEXT, document_id INTEGER,
+        prefecture TEXT, region_level TEXT, year INTEGER, agency TEXT, agency_kind TEXT, counts_as TEXT,
+        template TEXT, status TEXT, published_date TEXT, deadline TEXT, days_late INTEGER, url TEXT,
+        document_id INTEGER,
         requests_received REAL, carried_in REAL, granted REAL, partially_granted REAL,
         refused_denied REAL, refused_unable REAL, refused_unprocessed REAL, refused_other REAL,
         results_total REAL, carried_out REAL, reviews_total REAL, lawsuits_direct REAL,
         lawsuits_after_review REAL, lawsuits_total REAL, n_cells INTEGER, checks_failed INTEGER,
-        check_status TEXT, n_flags INTEGER, latitude REAL, longitude REAL)""")
+        check_status TEXT, n_flags INTEGER, version INTEGER, n_versions INTEGER, n_sources INTEGER,
+        first_seen TEXT, gone_at TEXT, report_key TEXT, latitude REAL, longitude REAL)""")
     app = "table_key = 'applications' AND col_key = 'total' AND "
-    deadline = DEADLINE_SQL.format(year="r.year", kind="r.agency_kind")
     conn.execute(f"""
     WITH totals AS (
         SELECT report_id,
@@ -130,9 +138,8 @@ def build_report_summary(conn: sqlite3.Connection) -> int:
         SELECT report_id, SUM(status = 'fail') AS n_failed, COUNT(*) AS n_checks FROM checks GROUP BY report_id
     )
     INSERT INTO report_summary
-    SELECT r.id, r.title, r.region_code, r.region_name, r.province, r.prefecture, r.year, r.agency, r.agency_kind,
-      r.template, r.status, r.published_date, {deadline},
-      CAST(julianday(r.published_date) - julianday({deadline}) AS INTEGER),
+    SELECT r.id, r.title, r.region_code, r.region_name, r.province, r.prefecture, r.region_level, r.year, r.agency,
+      r.agency_kind, {COUNTS_AS_SQL}, r.template, r.status, r.published_date, r.deadline, r.days_late,
       coalesce(r.url, d.url), r.document_id,
       t.requests_received, t.carried_in, t.granted, t.partially_granted, t.refused_denied, t.refused_unable,
       t.refused_unprocessed, t.refused_other, t.results_total, t.carried_out, t.reviews_total,
@@ -141,7 +148,8 @@ def build_report_summary(conn: sqlite3.Connection) -> int:
            ELSE coalesce(t.lit_direct, 0) + coalesce(t.lit_after, 0) END,
       r.n_cells, coalesce(f.n_failed, 0),
       CASE WHEN f.n_checks IS NULL THEN 'no checks' WHEN f.n_failed > 0 THEN 'failing' ELSE 'passing' END,
-      r.n_flags, g.latitude, g.longitude
+      r.n_flags, r.version, r.n_versions, r.n_sources, r.first_seen, r.gone_at, r.report_key,
+      g.latitude, g.longitude
     FROM reports r
     LEFT JOIN totals t ON t.report_id = r.id
     LEFT JOIN failed f ON f.report_id = r.id
@@ -149,7 +157,8 @@ def build_report_summary(conn: sqlite3.Connection) -> int:
     LEFT JOIN regions g ON g.code = r.region_code
     ORDER BY r.year, r.region_code, r.id""")
     for cols in (["province"], ["prefecture"], ["year"], ["template"], ["agency_kind"], ["check_status"],
-                 ["region_code", "agency", "year"], ["days_late"], ["checks_failed"]):
+                 ["region_code", "agency", "year"], ["days_late"], ["checks_failed"], ["counts_as", "year"],
+                 ["region_code", "year", "counts_as"]):
         conn.execute(f"CREATE INDEX report_summary_{'_'.join(cols)} ON report_summary({', '.join(cols)})")
     return conn.execute("SELECT count(*) FROM report_summary").fetchone()[0]
 

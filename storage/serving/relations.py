@@ -46,11 +46,21 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
     "application_rows": ("Rows of table T3 in template order, with printed labels", {
         "row_key": "Canonical row key", "ord": "Order in the template", "label": "Label as printed",
         "grp": "Group: denied / unable / unprocessed / other, or the row itself"}),
-    "report_summary": ("报告摘要 — one row per report with the key totals (searchable: 全文检索)", {
+    "report_summary": ("报告摘要 — one row per report (its current version; copies and earlier versions are never "
+                       "counted) with the key totals (searchable: 全文检索)", {
         **{k: v for k, v in REPORT_CONTEXT.items()},
-        "title": "Report title — 标题", "status": "ok / no_tables / error",
-        "published_date": "Publication date", "deadline": "Statutory deadline: 31 Jan (departments, from the 2019 "
-        "year) or 31 Mar (governments) of the next year", "days_late": "Days after the deadline (negative = early)",
+        "region_level": "province / prefecture / county / township: whose report it is",
+        "counts_as": "the one total this report is summed into: government (the region's own report: the "
+                     "government's, or its office's when the government published none; one per region and "
+                     "year) / office / government_other / department / township / other / unknown",
+        "title": "Report title — 标题", "status": "ok (tables read) / no_tables",
+        "published_date": "Publication date (never before the reporting year ended)",
+        "deadline": "Statutory deadline: 31 Jan of the next year for departments from the 2019 reports on, "
+                    "31 Mar otherwise (extract/dates.py)", "days_late": "Days after the deadline (≤ 0: on time)",
+        "version": "The current version's number", "n_versions": "Versions seen (edits after publication)",
+        "n_sources": "Places the report was found (copies included)", "first_seen": "First seen (UTC)",
+        "gone_at": "When no place served it any more (404/410)",
+        "report_key": "Its identity: region|unit|year (or content:… when unreadable)",
         "url": "Original document URL", "document_id": "Main source document",
         "requests_received": f"新收申请 new requests received ({T3}, row 一)",
         "carried_in": f"上年结转 carried in from last year ({T3}, row 二)",
@@ -110,19 +120,25 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
     "report_lateness": ("Publication date vs the statutory deadline, per report", {
         **REPORT_CONTEXT, "title": "Title", "published_date": "Published", "deadline": "Deadline",
         "days_late": "Days late (negative = early)", "url": "Original URL"}),
-    "coverage": ("覆盖情况 — coverage ledger: every county-level division × year: expected, found, extracted, "
-                 "passing, lateness", {
+    "coverage": ("覆盖情况 — coverage ledger: every county-level division × year × kind of unit (the government's "
+                 "own report, departments, townships): how far the archive got, with the evidence", {
         "region_code": "Division code", "county": "County-level division — 县级行政区", "province": "Province",
-        "prefecture": "Prefecture", "year": "Reporting year", "deadline": "Government report due (31 Mar, next year)",
-        "expected": "1 when the deadline has passed", "reports_found": "Reports of any agency of the county",
-        "government_found": "1 when the county government's own report was found",
-        "extracted": "Reports with extracted tables", "checks_passing": "Extracted reports passing every check",
-        "status": "missing / found_not_extracted / extracted_failing_checks / complete / not_due",
-        "government_report_id": "The government's report", "published_date": "Its publication date",
-        "days_late": "Days after the deadline", "late": "1 when published after the deadline",
-        "latitude": "Latitude", "longitude": "Longitude",
-        "portal_url": "The county's portal (crawler)", "portal_status": "Portal status in the latest crawl run",
-        "items_listed": "Report links the crawler listed for the county and year"}),
+        "prefecture": "Prefecture", "year": "Reporting year",
+        "unit_kind": "government (the county government's own report, one expected) / department / township",
+        "deadline": "Statutory deadline of such a report (extract/dates.py)",
+        "expected": "government: 1 when its deadline has passed (how many departments should report is unknown)",
+        "status": "not_due / not_crawled / crawl_failed / no_column / no_report / found_not_extracted / "
+                  "extracted_failing_checks / complete — the first step not reached",
+        "reports_found": "Reports of this kind archived for the county and year",
+        "items_listed": "Report links of this kind the crawler listed for the county and year",
+        "extracted": "Of them, reports whose tables were read", "checks_passing": "Of them, passing every check",
+        "report_ids": "The reports (JSON list)", "government_report_id": "The government's own report",
+        "published_date": "Its publication date", "days_late": "Days after its deadline (≤ 0: on time)",
+        "late": "1 when published after the deadline", "cells": "Table cells read", "checks_failed": "Failed checks",
+        "portal_url": "The county's portal", "portal_status": "Portal status in the latest crawl",
+        "portal_checked_at": "When the latest crawl settled the portal",
+        "columns": "年报 columns the latest crawl read (JSON)",
+        "latitude": "Latitude", "longitude": "Longitude"}),
     FTS_TABLE: ("Full-text index of report_summary (title + all sections), Chinese as character bigrams", {
         "title": "Title, bigram tokens", "body": "Section text, bigram tokens"}),
 }

@@ -74,11 +74,11 @@ def test_dashboard_chart_renders_years(site):
 
 
 def test_coverage_ledger_with_map(site):
-    query = urllib.parse.urlencode({"year": 2022, "province": "甘肃省", "_sort": "status"})
+    query = urllib.parse.urlencode({"year": 2022, "province": "甘肃省", "unit_kind": "department", "_sort": "status"})
     ready = ("document.querySelector('.leaflet-container') && "
              "document.querySelectorAll('.leaflet-marker-icon, .marker-cluster').length > 0")
     text = visit(site, f"/archive/coverage?{query}", ready, "coverage-ledger", scroll_to=".leaflet-container")
-    assert "城关区" in text and "complete" in text and "missing" in text
+    assert "城关区" in text and "complete" in text and "not_crawled" in text
 
 
 def test_search_page(site):
