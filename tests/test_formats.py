@@ -142,11 +142,11 @@ def test_pdf_page_pdfium_cannot_read_goes_to_pdfplumber(monkeypatch):
     expected = _layout(load(f"pdf/{S001}.pdf"))
     real, calls = pdfium_layer.read_page, []
 
-    def fail_on_page_2(page):  # pages are read in order, once each
+    def fail_on_page_2(page, *args):  # pages are read in order, once each
         calls.append(page)
         if len(calls) == 2:
             raise RuntimeError("broken content stream")
-        return real(page)
+        return real(page, *args)
 
     monkeypatch.setattr(pdfium_layer, "read_page", fail_on_page_2)
     doc = load(f"pdf/{S001}.pdf")

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import io
 import logging
+import re
+import zlib
 
 from extract.formats import limits, pdf_unruled, pdfium_layer
 from extract.formats.grid import (DocumentBuilder, TableItem, cells_from_separators, cluster, join_text, locate,
@@ -27,14 +29,65 @@ MIN_EDGE = 3.0  # points: shorter edges (the ends of a thin border rectangle) do
 READERS = ("pypdfium2", "pdfplumber")
 
 
+_STREAM = re.compile(rb"(?<!end)stream\r?\n")
+_OBJ = re.compile(rb"(\d+)\s+\d+\s+obj\b")
+
+
+def check_streams(data: bytes) -> None:
+    """Inflate every Flate stream of the file, counting and discarding the output, and refuse the PDF when one
+    stream or all of them inflate past the limits — before pdfium or pdfminer hold the result in memory (an
+    82 KB file whose content stream inflates to 40 MiB of path operators ran for 10 minutes at 8.5 GB; 6 GiB of
+    spaces, 13 GB). Streams of encrypted files, or under other filters, do not inflate here and are skipped:
+    the worker's hard limits (extract/sandbox.py) still bound them."""
+    view = memoryview(data)
+    total = 0
+    for m in _STREAM.finditer(data):
+        end = data.find(b"endstream", m.end())
+        if end < 0:
+            break
+        head = data[max(0, m.start() - 2048):m.start()]
+        obj = list(_OBJ.finditer(head))
+        head = head[obj[-1].start():] if obj else head
+        if b"/FlateDecode" not in head and b"/Fl " not in head and b"/Fl]" not in head:
+            continue
+        image = re.search(rb"/Subtype\s*/Image", head) is not None
+        cap = limits.MAX_PDF_IMAGE_STREAM if image else limits.MAX_PDF_STREAM
+        size = _inflated_size(view[m.end():end], cap + 1)
+        where = f"object {obj[-1].group(1).decode()}" if obj else f"the stream at byte {m.end()}"
+        if size > cap:
+            raise ExtractError("too_large", f"PDF {where} inflates to more than {cap // limits.MiB} MiB (the "
+                                            f"limit for one {'image' if image else 'non-image'} stream)")
+        total += size
+        if total > limits.MAX_PDF_DECODED:
+            raise ExtractError("too_large", f"the PDF's streams inflate to more than "
+                                            f"{limits.MAX_PDF_DECODED // limits.MiB} MiB in all")
+
+
+def _inflated_size(raw, stop: int) -> int:
+    """Bytes a zlib stream inflates to, counted in bounded steps; stops counting past `stop`. 0 if not zlib."""
+    inflater = zlib.decompressobj()
+    size = 0
+    try:
+        while raw and size <= stop:
+            size += len(inflater.decompress(raw, 1 << 20))
+            raw = inflater.unconsumed_tail
+            if inflater.eof:
+                break
+    except zlib.error:
+        return size
+    return size
+
+
 def open_checked(data: bytes):
-    """Open with pypdfium2 to classify bad input cheaply (encrypted / truncated / corrupt / too many pages)."""
+    """Open with pypdfium2 to classify bad input cheaply (encrypted / truncated / corrupt / too many pages /
+    streams inflating past the limits). The empty user password is tried: such PDFs open in any viewer."""
     import pypdfium2 as pdfium
 
     limits.check_size(data, "PDF")
+    check_streams(data)
     tail = data[-2048:]
     try:
-        doc = pdfium.PdfDocument(data)
+        doc = pdfium.PdfDocument(data, password="")
     except pdfium.PdfiumError as exc:
         msg = str(exc).lower()
         if "password" in msg:
@@ -113,13 +166,19 @@ class _TextLayer:
             try:
                 page = self.pdfium_doc[number - 1]
                 try:
-                    chars, edges = pdfium_layer.read_page(page)
+                    chars, edges = pdfium_layer.read_page(page, self.warnings, number)
+                    objects = pdfium_layer.object_count(page)
                 finally:
                     page.close()
                 if has_text_layer(_upright(chars)):
                     self.used.add("pypdfium2")
                     return _upright(chars), edges
-                # no text for pdfium: before the page goes to OCR (seconds), let pdfminer try (milliseconds)
+                # no text for pdfium: before the page goes to OCR (seconds), let pdfminer try (milliseconds) —
+                # unless the page is a mass of drawing objects, which pdfminer would interpret in Python for ages
+                if objects > limits.MAX_PDFMINER_OBJECTS:
+                    self.warnings.append(f"page {number}: {objects} drawing objects and no text; not re-read "
+                                         "with pdfminer")
+                    return [], []
             except pdfium_layer.RotatedPage:
                 pass
             except Exception as exc:  # noqa: BLE001 — try the other library before giving the page to OCR
@@ -137,11 +196,22 @@ class _TextLayer:
     def _plumber_page(self, number: int):
         if self._plumber is None:
             import pdfplumber
-            self._plumber = pdfplumber.open(io.BytesIO(self.data))
+            self._plumber = pdfplumber.open(io.BytesIO(self._unencrypted()), password="")
         page = self._plumber.pages[number - 1].dedupe_chars()  # fake bold: the same glyph printed twice
         chars = [{**c, "upright": c.get("upright", True)} for c in page.chars]
         edges = [e for e in page.filter(_visible).edges if e["orientation"] in ("h", "v")]
         return chars, edges
+
+    def _unencrypted(self) -> bytes:
+        """The file for pdfminer: an encrypted PDF (which pdfium opened, with the empty password) as a copy saved
+        without its security handler — pdfminer fails on some of them (RC4 with a negative /P)."""
+        import pypdfium2.raw as pdfium_c
+
+        if pdfium_c.FPDF_GetSecurityHandlerRevision(self.pdfium_doc.raw) == -1:
+            return self.data
+        out = io.BytesIO()
+        self.pdfium_doc.save(out, flags=pdfium_c.FPDF_REMOVE_SECURITY)
+        return out.getvalue()
 
     def close(self) -> None:
         if self._plumber is not None:

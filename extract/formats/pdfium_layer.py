@@ -21,6 +21,8 @@ import math
 
 import pypdfium2.raw as pdfium_c
 
+from extract.formats import limits
+
 SAME_PLACE = 1.0  # points: a repeated glyph closer than this is the same glyph (pdfplumber's dedupe tolerance)
 DESCENT = 0.15  # of the font size: the em box's bottom below the baseline (fonts differ; the centre is what counts)
 STRAIGHT = 0.5  # points: a segment whose ends differ by less than this across is horizontal / vertical
@@ -30,13 +32,29 @@ class RotatedPage(Exception):
     """The page has /Rotate set: its user space is not the reading orientation."""
 
 
-def read_page(page) -> tuple[list[dict], list[dict]]:
-    """(characters, edges) of a pypdfium2 PdfPage."""
+class TooManyEdges(Exception):
+    """More ruling-line pieces on a page than limits.MAX_PAGE_EDGES: a drawing, not a table."""
+
+
+def read_page(page, warnings: list[str] | None = None, number: int | None = None) -> tuple[list[dict], list[dict]]:
+    """(characters, edges) of a pypdfium2 PdfPage. A page with more than limits.MAX_PAGE_EDGES edges (a vector
+    drawing; grouping them into tables is quadratic) gets no edges, and a warning says so."""
     if page.get_rotation() % 360:
         raise RotatedPage()
     left, bottom, right, top = page.get_mediabox()
     to_page = (left, top)  # user space (origin bottom-left) -> pdfplumber space (origin top-left of the box)
-    return _chars(page, to_page), _edges(page, to_page)
+    try:
+        edges = _edges(page, to_page)
+    except TooManyEdges:
+        edges = []
+        if warnings is not None:
+            warnings.append(f"page {number}: more than {limits.MAX_PAGE_EDGES} ruling-line pieces (a drawing); "
+                            "its ruling lines are not read, tables on it only from text positions")
+    return _chars(page, to_page), edges
+
+
+def object_count(page) -> int:
+    return pdfium_c.FPDFPage_CountObjects(page.raw)
 
 
 # ------------------------------------------------------------------------------------------------ characters
@@ -107,6 +125,8 @@ def _walk(objects, outer, to_page, edges: list[dict], depth: int) -> None:
                 _walk([pdfium_c.FPDFFormObj_GetObject(obj, i) for i in range(count)], matrix, to_page, edges, depth + 1)
             continue
         _path_edges(obj, matrix, to_page, edges)
+        if len(edges) > limits.MAX_PAGE_EDGES:
+            raise TooManyEdges()
 
 
 def _compose(inner, outer):
