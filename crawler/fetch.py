@@ -66,7 +66,8 @@ def fetch(url: str, *, allow_private: bool = False, max_bytes: int = MAX_BYTES, 
         reason = check_url(current, allow_private=allow_private, resolve=False)
         if reason:
             kind = "bad_url" if reason.startswith(("malformed", "scheme", "no host")) else "refused_address"
-            raise FetchError(kind, url, reason + (f" (redirected from {hops[-1]})" if hops else ""))
+            hint = " (use --allow-loopback for test servers)" if kind == "refused_address" else ""
+            raise FetchError(kind, url, reason + (f" (redirected from {hops[-1]})" if hops else "") + hint)
         status, resp_headers, body = _one_request(url, current, allow_private, max_bytes, end, deadline_s, headers)
         if status in REDIRECTS and resp_headers.get("location"):
             if len(hops) >= max_redirects:
@@ -210,6 +211,8 @@ def _decoder(encoding: str, origin: str):
 def _classify(exc: Exception, origin: str, url: str) -> FetchError:
     where = f" (at {url})" if url != origin else ""
     name = type(exc).__name__
+    if isinstance(exc, http.client.RemoteDisconnected):
+        return FetchError("reset", origin, f"the server closed the connection without answering{where}")
     if isinstance(exc, http.client.LineTooLong):
         return FetchError("bad_response", origin, f"header or status line too long: {exc}{where}")
     if isinstance(exc, http.client.BadStatusLine):

@@ -6,8 +6,6 @@ import argparse
 import importlib
 import json
 import sys
-import urllib.request
-from pathlib import Path
 
 from nianbao.archive import Archive, StoredDocument
 
@@ -41,6 +39,8 @@ def _register_extract(sub) -> None:
     p.add_argument("--db", default="archive.db", help="archive database (default: archive.db)")
     p.add_argument("--json", action="store_true", help="print one JSON object per input document (JSON Lines)")
     p.add_argument("--no-db", action="store_true", help="do not write the archive (with --json: a dry run)")
+    p.add_argument("--allow-loopback", action="store_true",
+                   help="allow URLs on loopback and private addresses (test servers); refused by default")
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("reextract", help="re-run extraction on originals already in the archive",
@@ -52,36 +52,34 @@ def _register_extract(sub) -> None:
     p.set_defaults(func=cmd_reextract)
 
 
-def read_input(item: str) -> tuple[bytes, dict]:
-    """Bytes and hints (filename, charset, url) of a path or an http(s) URL."""
+def read_input(item: str, allow_private: bool = False) -> tuple[bytes, dict]:
+    """Bytes and hints (filename, charset, url) of a path or an http(s) URL. Raises crawler.fetch.FetchError or
+    extract.inputs.InputError (both with .kind and .message naming the input)."""
     if item.startswith(("http://", "https://")):
-        req = urllib.request.Request(item, headers={"User-Agent": "nianbao/0.1 (+archive of annual reports)"})
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            data = resp.read(MAX_FETCH_BYTES + 1)
-            if len(data) > MAX_FETCH_BYTES:
-                raise ValueError(f"larger than {MAX_FETCH_BYTES} bytes")
-            ctype = resp.headers.get("Content-Type", "")
-            charset = resp.headers.get_content_charset()
-            filename = resp.headers.get_filename() or item.rsplit("/", 1)[-1]
-        return data, {"url": item, "content_type": ctype, "charset": charset, "filename": filename}
-    path = Path(item)
-    return path.read_bytes(), {"filename": path.name, "path": str(path)}
+        from crawler.fetch import fetch
+        data, info = fetch(item, allow_private=allow_private, max_bytes=MAX_FETCH_BYTES)
+        return data, {"url": item, "content_type": info.content_type, "charset": info.charset,
+                      "filename": info.filename}
+    from extract.inputs import hints_for_path, read_path
+    return read_path(item, MAX_FETCH_BYTES), hints_for_path(item)
 
 
 def cmd_extract(args) -> int:
-    from extract.pipeline import extract_bytes
+    from crawler.fetch import FetchError
+    from extract.inputs import InputError
     from extract.model import ExtractionResult
+    from extract.sandbox import extract_bytes_isolated as extract_bytes  # untrusted bytes: in a limited worker
 
     archive = None if args.no_db else Archive(args.db)
     total, failed = len(args.inputs), 0
     for n, item in enumerate(args.inputs, start=1):
         report_id = None
         try:
-            data, hints = read_input(item)
-        except (OSError, ValueError) as exc:
-            result = ExtractionResult(source=item, errors=[{"kind": "unreadable", "message": str(exc)}])
+            data, hints = read_input(item, allow_private=args.allow_loopback)
+        except (FetchError, InputError) as exc:
+            result = ExtractionResult(source=item, errors=[{"kind": exc.kind, "message": exc.message}])
             if archive:
-                archive.record_error(item, "unreadable", str(exc), stage="read")
+                archive.record_error(item, exc.kind, exc.message, stage="read")
         else:
             if archive and hints.get("url"):  # a registered portal's host tells the region (a hint, weighed)
                 from crawler.registry import adcode_for_url
@@ -113,7 +111,7 @@ def _progress(n: int, total: int, item: str, result) -> None:
 def cmd_reextract(args) -> int:
     """Re-extract from the kept originals. A report keeps its set of documents (page + attachments), so its id —
     derived from those bytes — stays the same and its rows are replaced, not duplicated."""
-    from extract.pipeline import extract_report
+    from extract.sandbox import extract_isolated as extract_report  # kept originals are untrusted bytes too
 
     archive = Archive(args.db)
     if args.errors:

@@ -124,6 +124,7 @@ def parse(data: bytes, hints: dict) -> ParsedDocument:
                 if len(ocr_pages) >= limits.MAX_OCR_PAGES:
                     raise ExtractError("too_large", f"more than {limits.MAX_OCR_PAGES} pages need OCR")
                 from extract.formats import image
+                limits.extend_budget(limits.OCR_PAGE_SECONDS, f"OCR of page {number}")
                 items, stats = image.ocr_pdf_page(pdfium_doc, number, deadline)
                 ocr_pages.append(number)
                 ocr_cells += stats["cells"]
