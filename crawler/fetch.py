@@ -17,6 +17,7 @@ Standard library only (http.client), so every protocol detail is visible here.
 from __future__ import annotations
 
 import http.client
+import os
 import socket
 import ssl
 import threading
@@ -30,7 +31,7 @@ from crawler.addresses import AddressRefused, check_url, resolve_allowed
 
 USER_AGENT = "nianbao/0.1 (+archive of annual reports)"
 MAX_BYTES = 100 * 1024 * 1024
-DEADLINE_S = 120.0
+DEADLINE_S = float(os.environ.get("NIANBAO_FETCH_DEADLINE_S") or 60)  # the whole fetch, redirects included
 MAX_REDIRECTS = 10
 CHUNK = 64 * 1024
 REDIRECTS = (301, 302, 303, 307, 308)

@@ -266,6 +266,15 @@ def test_pdf_drawing_with_too_many_edges_keeps_its_text(monkeypatch):
     assert "Annual report" in " ".join(c.text for line in doc.lines for c in line.cells)
 
 
+def test_pdf_page_of_too_many_drawing_objects_is_not_rendered_and_says_so(monkeypatch):
+    monkeypatch.setattr(limits, "MAX_PAGE_OBJECTS", 100)
+    drawing = b"".join(b"%d 100 m %d 700 l S\n" % (x, x + 3) for x in range(50, 550, 2))  # 250 slanted strokes
+    from extract.formats.pdf import parse
+    doc = parse(_pdf(drawing), {})
+    assert doc.meta.get("ocr") is None
+    assert any("250 drawing objects" in w and "not rendered for OCR" in w for w in doc.warnings)
+
+
 @pytest.mark.parametrize("algorithm", ["RC4-40", "AES-256"])
 def test_pdf_with_an_empty_user_password_reads(algorithm):
     pypdf = pytest.importorskip("pypdf")
@@ -296,12 +305,12 @@ def test_zip_with_too_many_members_is_refused(monkeypatch):
 
 
 def test_zip_member_expanding_past_the_limit_is_refused(monkeypatch):
-    monkeypatch.setattr(limits, "MAX_ZIP_MEMBER", 1 * limits.MiB)
+    monkeypatch.setattr(limits, "MAX_ZIP_XML_MEMBER", 1 * limits.MiB)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
         out.writestr("word/document.xml", b"<w:document/>" + b" " * (2 * limits.MiB))
     result = extract_bytes(buf.getvalue(), "big.docx")
-    assert kinds(result) == ["zip_bomb"] and "word/document.xml" in result.errors[0]["message"]
+    assert kinds(result) == ["too_large"] and "word/document.xml" in result.errors[0]["message"]
 
 
 def test_image_over_the_pixel_limit_is_refused_before_decoding(monkeypatch):

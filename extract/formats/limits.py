@@ -47,8 +47,10 @@ MAX_PDF_STREAM = 16 * MiB  # decoded size of one non-image PDF stream (a page's 
 MAX_PDF_IMAGE_STREAM = 256 * MiB  # decoded size of one image stream (60 MP x 4 bytes)
 MAX_PDF_DECODED = 512 * MiB  # decoded size of all the streams of one PDF
 MAX_PAGE_EDGES = 8000  # ruling-line edges read on one PDF page (a page with two ruled tables has ~2000)
+MAX_PAGE_OBJECTS = 100_000  # drawing objects of a PDF page walked for ruling lines or rendered for OCR
 MAX_PDFMINER_OBJECTS = 20_000  # a page with more drawing objects than this is not re-read by pdfminer (Python)
-MAX_ZIP_MEMBER = 64 * MiB  # one ZIP member (document.xml of a 30-page report is 1-3 MB)
+MAX_ZIP_MEMBER = 64 * MiB  # one ZIP member (an embedded image, say)
+MAX_ZIP_XML_MEMBER = 20 * MiB  # one XML part (document.xml of a 30-page report is 1-3 MB; parsed, ~16x in memory)
 MAX_PAGES = 200  # PDF pages (a county annual report is 3-30 pages)
 MAX_OCR_PAGES = 40  # pages that need OCR in one document
 MAX_SECONDS = 180.0  # whole-document wall time for one parse (in process; the worker's wall limit comes first)
@@ -132,9 +134,10 @@ def check_zip(data: bytes, what: str) -> zipfile.ZipFile:
     total = 0
     for info in infos:
         total += info.file_size
-        if info.file_size > MAX_ZIP_MEMBER:
-            raise ExtractError("zip_bomb", f"{what}: member {info.filename} expands to {info.file_size} bytes "
-                                           f"(limit {MAX_ZIP_MEMBER})")
+        cap = MAX_ZIP_XML_MEMBER if info.filename.lower().endswith((".xml", ".rels")) else MAX_ZIP_MEMBER
+        if info.file_size > cap:
+            raise ExtractError("too_large", f"{what}: member {info.filename} expands to {info.file_size} bytes "
+                                           f"(limit {cap})")
         if info.file_size > 1024 * 1024 and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
             raise ExtractError("zip_bomb", f"{what}: member {info.filename} expands {info.compress_size} -> "
                                            f"{info.file_size} bytes (ratio limit {MAX_ZIP_RATIO})")

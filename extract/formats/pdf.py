@@ -120,7 +120,12 @@ def parse(data: bytes, hints: dict) -> ParsedDocument:
         for number in range(1, n_pages + 1):
             deadline.check(f"page {number}")
             chars, edges = layer.read(number)
-            if not has_text_layer(chars):
+            if not has_text_layer(chars) and layer.objects.get(number, 0) > limits.MAX_PAGE_OBJECTS:
+                # rendering it alone would take minutes (736,000 paths: 76 s); a report page is never this
+                layer.warnings.append(f"page {number}: no text and {layer.objects[number]} drawing objects "
+                                      f"(limit {limits.MAX_PAGE_OBJECTS}): not rendered for OCR, not read")
+                items = []
+            elif not has_text_layer(chars):
                 if len(ocr_pages) >= limits.MAX_OCR_PAGES:
                     raise ExtractError("too_large", f"more than {limits.MAX_OCR_PAGES} pages need OCR")
                 from extract.formats import image
@@ -159,6 +164,7 @@ class _TextLayer:
         self.data, self.pdfium_doc, self.prefer = data, pdfium_doc, prefer
         self.used: set[str] = set()
         self.warnings: list[str] = []
+        self.objects: dict[int, int] = {}  # page number -> drawing objects (as pdfium counts them)
         self._plumber = None
 
     def read(self, number: int) -> tuple[list[dict], list[dict]]:
@@ -167,8 +173,8 @@ class _TextLayer:
             try:
                 page = self.pdfium_doc[number - 1]
                 try:
+                    objects = self.objects[number] = pdfium_layer.object_count(page)
                     chars, edges = pdfium_layer.read_page(page, self.warnings, number)
-                    objects = pdfium_layer.object_count(page)
                 finally:
                     page.close()
                 if has_text_layer(_upright(chars)):

@@ -33,12 +33,14 @@ class RotatedPage(Exception):
 
 
 class TooManyEdges(Exception):
-    """More ruling-line pieces on a page than limits.MAX_PAGE_EDGES: a drawing, not a table."""
+    """More ruling-line pieces (limits.MAX_PAGE_EDGES) or drawing objects (MAX_PAGE_OBJECTS) on a page than a
+    page of tables has: a drawing, not a table."""
 
 
 def read_page(page, warnings: list[str] | None = None, number: int | None = None) -> tuple[list[dict], list[dict]]:
-    """(characters, edges) of a pypdfium2 PdfPage. A page with more than limits.MAX_PAGE_EDGES edges (a vector
-    drawing; grouping them into tables is quadratic) gets no edges, and a warning says so."""
+    """(characters, edges) of a pypdfium2 PdfPage. A page with more than limits.MAX_PAGE_EDGES edges or
+    MAX_PAGE_OBJECTS objects (a vector drawing: walking it is seconds of Python per 100,000 objects, grouping its
+    edges into tables is quadratic) gets no edges, and a warning says so."""
     if page.get_rotation() % 360:
         raise RotatedPage()
     left, bottom, right, top = page.get_mediabox()
@@ -48,8 +50,9 @@ def read_page(page, warnings: list[str] | None = None, number: int | None = None
     except TooManyEdges:
         edges = []
         if warnings is not None:
-            warnings.append(f"page {number}: more than {limits.MAX_PAGE_EDGES} ruling-line pieces (a drawing); "
-                            "its ruling lines are not read, tables on it only from text positions")
+            warnings.append(f"page {number}: more than {limits.MAX_PAGE_EDGES} ruling-line pieces or "
+                            f"{limits.MAX_PAGE_OBJECTS} drawing objects (a drawing); its ruling lines are not "
+                            "read, tables on it only from text positions")
     return _chars(page, to_page), edges
 
 
@@ -107,6 +110,8 @@ _IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 def _edges(page, to_page) -> list[dict]:
     edges: list[dict] = []
     n = pdfium_c.FPDFPage_CountObjects(page.raw)
+    if n > limits.MAX_PAGE_OBJECTS:
+        raise TooManyEdges()
     _walk([pdfium_c.FPDFPage_GetObject(page.raw, i) for i in range(n)], _IDENTITY, to_page, edges, depth=0)
     return edges
 
