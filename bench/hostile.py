@@ -26,6 +26,9 @@ import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from pdfgen import one_page_pdf  # noqa: E402  (the hand-made PDFs of the tests)
+
 NIANBAO = [sys.executable, "-m", "nianbao.cli"]
 SEEDS = Path("/work/shared/seeds") if Path("/work/shared/seeds").exists() else ROOT / "tests" / "fixtures" / "seeds"
 MiB = 1024 * 1024
@@ -33,21 +36,8 @@ MiB = 1024 * 1024
 
 def pdf_with_stream(path: Path, chunks, note: str) -> str:
     """A one-page PDF whose content stream is the concatenation of `chunks`, Flate-compressed as it is made."""
-    comp = zlib.compressobj(9)
-    stream = b"".join(comp.compress(c) for c in chunks) + comp.flush()
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(out)
-    return f"{note}; {len(out) / 1024:.0f} KB on disk"
+    path.write_bytes(one_page_pdf(chunks))
+    return f"{note}; {path.stat().st_size / 1024:.0f} KB on disk"
 
 
 def make_inputs(tmp: Path) -> list[tuple[str, str, str]]:
@@ -71,13 +61,16 @@ def make_inputs(tmp: Path) -> list[tuple[str, str, str]]:
             for _ in range(mb * 1_000_000 // len(seed)):
                 fh.write(seed)
         out.append((f"text_{mb}mb", str(path), f"a report's text repeated to {mb} MB"))
-    out.append(("docx_big_xml", str(tmp / "big.docx"), big_docx(tmp / "big.docx")))
+    out.append(("docx_big_xml", str(tmp / "big.docx"), big_docx(tmp / "big.docx", 60)))
+    out.append(("docx_xml_18mib", str(tmp / "big19.docx"), big_docx(tmp / "big19.docx", 18) + " (under the limits)"))
     out.append(("docx_ratio_bomb", str(tmp / "bomb.docx"), ratio_bomb(tmp / "bomb.docx")))
     out.append(("png_bomb", str(tmp / "bomb.png"), png_bomb(tmp / "bomb.png")))
     deep = tmp / "deep.html"
     deep.write_bytes(b"<html><body><p>\xe6\x8a\xa5\xe5\x91\x8a</p>" + b"<div>" * 100_000 + b"x" + b"</div>" * 100_000
                      + b"</body></html>")
     out.append(("html_deep_100k", str(deep), "HTML nested 100,000 elements deep"))
+    out.append(("text_20mb_at_100mib", str(tmp / "text20.txt"), "the 20 MB text with the worker's memory limit at "
+                "100 MiB (NIANBAO_EXTRACT_MEMORY_MB=100): the watchdog"))
     out.append(("dev_zero", "/dev/zero", "a character device that never ends"))
     fifo = tmp / "fifo"
     os.mkfifo(fifo)
@@ -85,11 +78,11 @@ def make_inputs(tmp: Path) -> list[tuple[str, str, str]]:
     return out
 
 
-def big_docx(path: Path) -> str:
-    """A DOCX under every ZIP limit: document.xml of 60 MiB (ratio ~5), python-docx would build the whole tree."""
+def big_docx(path: Path, mib: int) -> str:
+    """A DOCX whose document.xml is `mib` MiB of numbered paragraphs (ratio ~3: under the ratio limit)."""
     rnd = random.Random(1)
     para = lambda: ('<w:p><w:r><w:t>' + " ".join(str(rnd.randint(0, 10 ** 6)) for _ in range(20)) + '</w:t></w:r></w:p>')
-    body = "".join(para() for _ in range(60 * MiB // 160))
+    body = "".join(para() for _ in range(mib * MiB // 160))
     xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
            'wordprocessingml/2006/main"><w:body>' + body + '</w:body></w:document>').encode()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
@@ -163,8 +156,9 @@ print(json.dumps({"wall": time.monotonic() - start, "maxrss_kib": usage.ru_maxrs
 
 
 def run(name: str, arg: str, extra: list[str]) -> dict:
+    env = {**os.environ, **({"NIANBAO_EXTRACT_MEMORY_MB": "100"} if name.endswith("_at_100mib") else {})}
     proc = subprocess.run([sys.executable, "-c", _MEASURE, *NIANBAO, "extract", "--json", "--no-db", *extra, arg],
-                          capture_output=True, cwd=ROOT)
+                          capture_output=True, cwd=ROOT, env=env)
     out = proc.stdout
     measured = json.loads(proc.stderr.decode().strip().splitlines()[-1])
     wall, status = measured["wall"], measured["status"]

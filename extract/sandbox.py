@@ -40,6 +40,8 @@ from extract.model import ExtractionResult
 POLL_S = 0.02  # how often the parent samples the worker (memory, wall clock)
 AS_HEADROOM = 2 * 1024 ** 3  # address space beyond the memory limit (libraries reserve more than they touch)
 RECYCLE_AFTER = 500  # documents per worker before it is replaced (fragmentation, caches)
+STARTUP_S = 120.0  # a worker's start (interpreter, extraction modules, region and script data)
+_WARM_UP = "某县人民政府2022年政府信息公开工作年度报告\n一、总体情况\n本年度工作正常。".encode()
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -80,7 +82,8 @@ class Sandbox:
                 return self._run(data, source, dict(hints or {}))
             except _WorkerGone as gone:
                 self._kill()
-                return ExtractionResult(source=source, errors=[{"kind": gone.kind, "message": gone.message}])
+                message = gone.message if gone.message.startswith(source) else f"{source}: {gone.message}"
+                return ExtractionResult(source=source, errors=[{"kind": gone.kind, "message": message}])
 
     def close(self) -> None:
         with self._lock:
@@ -109,6 +112,14 @@ class Sandbox:
         child.close()
         self._conn = Connection(parent.detach())
         self._jobs = 0
+        # The worker loads the extraction modules and data before it says it is ready, so a document's clock
+        # counts the document, not the start of a worker.
+        if not self._conn.poll(STARTUP_S):
+            raise _WorkerGone("worker_crash", f"the extraction worker did not start within {STARTUP_S:g} s")
+        try:
+            self._conn.recv()
+        except (EOFError, OSError):
+            raise _WorkerGone("worker_crash", "the extraction worker died while starting") from None
 
     def _alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
@@ -145,7 +156,7 @@ class Sandbox:
             peak = max(peak, rss)
             if rss > lim.memory_bytes:
                 raise _WorkerGone("memory_limit", f"{source}: extraction stopped: its worker used "
-                                                  f"{rss / 1024 ** 2:.0f} MiB, over the limit of "
+                                                  f"{rss / 1024 ** 2:.1f} MiB, over the limit of "
                                                   f"{lim.memory_bytes / 1024 ** 2:.0f} MiB")
             if time.monotonic() > end:
                 raise _WorkerGone("timeout", f"{source}: extraction stopped after {lim.wall_seconds + granted:g} s "
@@ -234,6 +245,8 @@ def _worker_main(conn, lim: Limits) -> None:
         _set_soft(resource.RLIMIT_CPU, soft + int(seconds) + 1)
 
     format_limits.budget_hook = extend
+    extract_bytes(_WARM_UP, "warm-up")  # load the modules and data every document needs (OpenCC, regions)
+    conn.send(("ready",))
     while True:
         try:
             job = conn.recv()

@@ -134,13 +134,13 @@ def check_zip(data: bytes, what: str) -> zipfile.ZipFile:
     total = 0
     for info in infos:
         total += info.file_size
-        cap = MAX_ZIP_XML_MEMBER if info.filename.lower().endswith((".xml", ".rels")) else MAX_ZIP_MEMBER
-        if info.file_size > cap:
-            raise ExtractError("too_large", f"{what}: member {info.filename} expands to {info.file_size} bytes "
-                                           f"(limit {cap})")
         if info.file_size > 1024 * 1024 and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
             raise ExtractError("zip_bomb", f"{what}: member {info.filename} expands {info.compress_size} -> "
                                            f"{info.file_size} bytes (ratio limit {MAX_ZIP_RATIO})")
+        cap = MAX_ZIP_XML_MEMBER if info.filename.lower().endswith((".xml", ".rels")) else MAX_ZIP_MEMBER
+        if info.file_size > cap:
+            raise ExtractError("too_large", f"{what}: member {info.filename} expands to {info.file_size} bytes "
+                                            f"(limit {cap})")
     if total > MAX_ZIP_UNCOMPRESSED:
         raise ExtractError("zip_bomb", f"{what} declares {total} uncompressed bytes (limit {MAX_ZIP_UNCOMPRESSED})")
     return zf
