@@ -78,13 +78,28 @@ def fetch(url: str, *, allow_private: bool = False, max_bytes: int = MAX_BYTES, 
             continue
         if not 200 <= status < 300:
             raise FetchError("http_status", url, f"HTTP {status}" + (f" at {current}" if hops else ""))
-        msg = Message()
-        for name in ("content-type", "content-disposition"):
-            if name in resp_headers:
-                msg[name] = resp_headers[name]
-        filename = msg.get_filename() or urlsplit(current).path.rsplit("/", 1)[-1] or None
+        charset, filename = _header_params(resp_headers)
+        filename = filename or urlsplit(current).path.rsplit("/", 1)[-1] or None
         return body, FetchInfo(url, current, status, resp_headers, resp_headers.get("content-type", ""),
-                               msg.get_content_charset(), filename, hops)
+                               charset, filename, hops)
+
+
+def _header_params(headers: dict[str, str]) -> tuple[str | None, str | None]:
+    """Charset and file name from Content-Type / Content-Disposition; None for what a server garbled (they are
+    hints: the bytes are sniffed and decoded on their own anyway)."""
+    msg = Message()
+    for name in ("content-type", "content-disposition"):
+        if name in headers:
+            msg[name] = headers[name]
+    try:
+        charset = msg.get_content_charset()
+    except Exception:  # noqa: BLE001 - a malformed parameter is no reason to lose the document
+        charset = None
+    try:
+        filename = msg.get_filename()
+    except Exception:  # noqa: BLE001
+        filename = None
+    return charset, filename
 
 
 def _one_request(origin: str, url: str, allow_private: bool, max_bytes: int, end: float, deadline_s: float,

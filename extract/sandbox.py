@@ -108,7 +108,8 @@ class Sandbox:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
         self._proc = subprocess.Popen([sys.executable, "-m", "extract.sandbox", str(child.fileno()),
                                        json.dumps(asdict(self.limits))],
-                                      pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, env=env, cwd=root)
+                                      pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, stdout=2, env=env,
+                                      cwd=root)  # stdout is the caller's (nianbao --json): the worker's goes to stderr
         child.close()
         self._conn = Connection(parent.detach())
         self._jobs = 0

@@ -140,6 +140,13 @@ def test_fetch_faults_become_named_errors(serve, name, respond, kind, detail):
     assert server.url() in err.value.message and detail in err.value.message
 
 
+def test_fetch_garbled_header_parameters_are_dropped_not_fatal(serve):
+    server = serve(ok(b"body", "text/html; charset*=xx''%ff; charset=\xff",
+                      b"Content-Disposition: attachment; filename*=zz''%ff%fe\r\n"))
+    body, info = fetch(server.url("/a/report.txt"), allow_private=True)
+    assert body == b"body" and info.content_type.startswith("text/html")
+
+
 def test_fetch_redirect_loop_is_bounded(serve):
     server = serve(lambda conn, request, s: conn.sendall(
         b"HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n"))
