@@ -20,6 +20,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import unicodedata
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -150,7 +151,7 @@ def is_forbidden_host(host: str, resolve: bool = True) -> str | None:
     if name in _LOCAL_NAMES or name.endswith(".localhost"):
         return f"refused address {host}: a loopback name"
     if resolve:
-        for addr in _resolve(name):
+        for addr in _resolve_cached(name):
             what = forbidden_ip(addr)
             if what:
                 return _reason(host, addr, what, literal=False)
@@ -195,6 +196,13 @@ def resolve_allowed(host: str, port: int, allow_private: bool = False) -> list[s
             if what:
                 raise AddressRefused(_reason(host, addr, what, literal=ip is not None))
     return [str(a) for a in addresses]
+
+
+@lru_cache(maxsize=4096)
+def _resolve_cached(name: str) -> tuple[IPAddress, ...]:
+    """For checks of many requests to the same hosts (the crawler). A connection made by crawler.fetch does not
+    use it: resolve_allowed() resolves afresh and connects to what it checked."""
+    return tuple(_resolve(name))
 
 
 def _resolve(name: str, port: int = 80, strict: bool = False) -> list[IPAddress]:

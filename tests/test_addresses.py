@@ -65,7 +65,9 @@ def fake_dns(monkeypatch):
         return real(host, port, *args, **kwargs)
 
     monkeypatch.setattr(addresses.socket, "getaddrinfo", getaddrinfo)
-    return table
+    addresses._resolve_cached.cache_clear()
+    yield table
+    addresses._resolve_cached.cache_clear()
 
 
 def test_a_name_resolving_to_a_refused_address_is_refused(fake_dns):

@@ -368,6 +368,16 @@ def test_worker_limit_breach_is_an_error_and_the_next_document_extracts(lim, kin
     assert not after.errors and len(after.cells) == len(first.cells) > 0
 
 
+def test_hanging_attachment_does_not_lose_the_report(good_text):
+    """The issue's case: an attachment that runs away must not take its report (or the batch) with it."""
+    with Sandbox(Limits(4 * 1024 ** 3, 60, 1)) as sandbox:
+        result, index = sandbox.extract_report([(good_text, "http://portal.test/r.html", {}),
+                                                (SLOW, "http://portal.test/hang.txt", {})])
+    assert index == 0 and len(result.cells) > 0 and not result.errors
+    flag = next(f for f in result.flags if f.kind == "attachment_error")
+    assert flag.data == {"attachment": "http://portal.test/hang.txt", "kind": "timeout"}
+
+
 def test_worker_results_equal_in_process_results(good_text):
     with Sandbox() as sandbox:
         isolated, index = sandbox.extract_report([(good_text, "seed.txt", {"filename": "seed.txt"})])
