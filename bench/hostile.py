@@ -54,6 +54,11 @@ def make_inputs(tmp: Path) -> list[tuple[str, str, str]]:
     m = 15 * MiB // len(rows)
     out.append(("pdf_paths_15mib", str(tmp / "paths15.pdf"),
                 pdf_with_stream(tmp / "paths15.pdf", (rows for _ in range(m)), "15 MiB of path operators (under the limit)")))
+    grid = b"".join(b"BT /F1 2 Tf %d %d Td (%d) Tj ET\n" % (5 + c * 590 // 60, 835 - r * 830 // 200, r * c % 97)
+                    for r in range(200) for c in range(60))
+    (tmp / "grid.pdf").write_bytes(one_page_pdf(grid, page_extra=b"/Resources << /Font << /F1 << /Type /Font "
+                                                b"/Subtype /Type1 /BaseFont /Helvetica >> >> >> "))
+    out.append(("pdf_text_grid", str(tmp / "grid.pdf"), "one page of 12,000 numbers in a 200x60 borderless grid"))
     seed = sorted(SEEDS.glob("*.txt"))[0].read_bytes()
     for mb in (10, 20, 200):
         path = tmp / f"text{mb}.txt"

@@ -418,3 +418,39 @@ def test_cli_refuses_loopback_without_the_flag(tmp_path, serve, capsys):
     code = main(["extract", "--json", "--no-db", server.url(host="127.1")])
     out = json.loads(capsys.readouterr().out)
     assert code == 2 and out["errors"][0]["kind"] == "refused_address" and not server.hits
+
+
+# ---- the fast paths that replaced quadratic ones give the same answers -------------------------------------------
+def test_unruled_columns_equal_the_pairwise_definition():
+    import random
+    from extract.formats.pdf_unruled import columns
+    rnd = random.Random(7)
+    for _ in range(200):
+        rows = []
+        for _ in range(rnd.randint(1, 6)):
+            x, row = rnd.uniform(0, 20), []
+            for _ in range(rnd.randint(1, 5)):
+                width = rnd.uniform(1, 60)
+                row.append({"x0": x, "x1": x + width})
+                x += width + rnd.uniform(0.5, 40)
+            rows.append(row)
+        gaps = [(a["x1"], b["x0"]) for row in rows for a, b in zip(row, row[1:])]
+        narrow = [s for row in rows for s in row if not any(s["x0"] < g0 and g1 < s["x1"] for g0, g1 in gaps)]
+        bands = []
+        for s in sorted(narrow, key=lambda s: s["x0"]):
+            if bands and s["x0"] < bands[-1][1]:
+                bands[-1][1] = max(bands[-1][1], s["x1"])
+            else:
+                bands.append([s["x0"], s["x1"]])
+        assert columns(rows) == [(a, b) for a, b in bands]
+
+
+def test_fake_bold_dedupe_by_distance_not_by_bucket():
+    from extract.formats.pdfium_layer import _printed_before
+    seen = {}
+    glyph = {"text": "7", "x0": 9.95, "top": 19.95, "size": 10.0}
+    assert not _printed_before(seen, glyph)
+    assert _printed_before(seen, {**glyph, "x0": 10.9, "top": 20.9})  # 0.95 pt away, across bucket edges
+    assert not _printed_before(seen, {**glyph, "x0": 11.1})  # 1.15 pt away: another glyph
+    assert not _printed_before(seen, {**glyph, "size": 12.0})  # another size: not the same glyph
+    assert not _printed_before(seen, {**glyph, "text": "1"})

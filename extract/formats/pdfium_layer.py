@@ -71,7 +71,7 @@ def _chars(page, to_page) -> list[dict]:
         ox, oy = ctypes.c_double(), ctypes.c_double()
         tl, tr, tb, tt = (ctypes.c_double() for _ in range(4))
         chars: list[dict] = []
-        seen: dict[str, list[dict]] = {}  # text -> characters kept
+        seen: dict[tuple, list[dict]] = {}  # (text, x cell, top cell) of SAME_PLACE-sized cells -> characters kept
         for i in range(n):
             code = pdfium_c.FPDFText_GetUnicode(raw, i)
             if code < 32 or pdfium_c.FPDFText_IsGenerated(raw, i) == 1:
@@ -92,15 +92,27 @@ def _chars(page, to_page) -> list[dict]:
             ch = {"text": chr(code), "x0": x0 - left, "x1": x1 - left, "top": char_bottom - size,
                   "bottom": char_bottom, "size": size,
                   "upright": abs(matrix.b) < 1e-6 and abs(matrix.c) < 1e-6 and matrix.a > 0 and matrix.d > 0}
-            same_text = seen.setdefault(ch["text"], [])
-            if any(abs(o["x0"] - ch["x0"]) <= SAME_PLACE and abs(o["top"] - ch["top"]) <= SAME_PLACE
-                   and abs(o["size"] - ch["size"]) < 0.01 for o in same_text):
+            if _printed_before(seen, ch):
                 continue  # fake bold: the same glyph printed again on top of itself
-            same_text.append(ch)
             chars.append(ch)
         return chars
     finally:
         textpage.close()
+
+
+def _printed_before(seen: dict[tuple, list[dict]], ch: dict) -> bool:
+    """Whether the same glyph (text, size) was kept within SAME_PLACE of `ch` (then True); else remember `ch`.
+    Characters are bucketed on a SAME_PLACE grid, so only the 3x3 neighbouring buckets are compared: a page of
+    thousands of equal digits stays linear (comparing with every earlier equal character was quadratic)."""
+    cx, cy = math.floor(ch["x0"] / SAME_PLACE), math.floor(ch["top"] / SAME_PLACE)
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            for o in seen.get((ch["text"], cx + dx, cy + dy), ()):
+                if abs(o["x0"] - ch["x0"]) <= SAME_PLACE and abs(o["top"] - ch["top"]) <= SAME_PLACE \
+                        and abs(o["size"] - ch["size"]) < 0.01:
+                    return True
+    seen.setdefault((ch["text"], cx, cy), []).append(ch)
+    return False
 
 
 # ------------------------------------------------------------------------------------------------ ruling lines
