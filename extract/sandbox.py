@@ -12,7 +12,9 @@ talking over a socket pair with multiprocessing's Connection). Per document:
   huge allocation fail at once (MemoryError) instead of being watched growing;
 * CPU: RLIMIT_CPU, re-armed per document (the kernel stops the worker with SIGXCPU);
 * wall clock: timed by the parent, the worker is killed (with any process it started, e.g. LibreOffice).
-A page that goes to OCR asks for OCR_PAGE_SECONDS more (limits.extend_budget), so a scanned report is not cut.
+A page that goes to OCR asks for OCR_PAGE_SECONDS more (limits.extend_budget) and the document gets the OCR
+memory allowance (the models alone take ~0.7 GiB), so a scanned report is not cut; a worker left holding more than
+half its memory limit after a document (OCR models, fragmentation) is replaced before the next one.
 A breach is an error in that document's result — `memory_limit`, `timeout` (wall or CPU), `worker_crash` — naming
 the source and the limit; the worker is replaced and the batch goes on. Results cross the process boundary as
 pickled dataclasses. Limits default to extract/formats/limits.py (environment: NIANBAO_EXTRACT_MEMORY_MB,
@@ -50,11 +52,12 @@ class Limits:
     memory_bytes: int
     cpu_seconds: float
     wall_seconds: float
+    ocr_memory_bytes: int = 0  # memory limit of a document once a page goes to OCR (never below memory_bytes)
 
     @classmethod
     def default(cls) -> "Limits":
         return cls(format_limits.worker_memory_bytes(), format_limits.worker_cpu_seconds(),
-                   format_limits.worker_wall_seconds())
+                   format_limits.worker_wall_seconds(), format_limits.worker_ocr_memory_bytes())
 
     def describe(self) -> str:
         return (f"{self.memory_bytes / 1024 ** 2:.0f} MiB, {self.cpu_seconds:g} s CPU, "
@@ -136,6 +139,7 @@ class Sandbox:
         except (OSError, ValueError) as exc:
             raise _WorkerGone("worker_crash", f"{source}: the extraction worker could not be reached: {exc}")
         end = time.monotonic() + lim.wall_seconds
+        memory = lim.memory_bytes
         granted = 0.0
         peak = 0
         while True:
@@ -144,21 +148,23 @@ class Sandbox:
                     message = self._conn.recv()
                 except (EOFError, OSError):
                     raise self._died(source, peak) from None
-                if message[0] == "extend":  # a page went to OCR: more time, within the OCR page limit
+                if message[0] == "extend":  # a page went to OCR: more time (within the OCR page limit), memory
                     more = min(message[1], format_limits.MAX_OCR_PAGES * format_limits.OCR_PAGE_SECONDS - granted)
                     granted += max(more, 0)
                     end += max(more, 0)
+                    memory = max(memory, lim.ocr_memory_bytes)
                     continue
                 result = message[1]
-                if any(e["kind"] == "memory_limit" for e in result.errors):
-                    self._kill()  # after a MemoryError the worker's heap is not to be trusted
+                if any(e["kind"] == "memory_limit" for e in result.errors) or \
+                        _rss(self._proc.pid) > lim.memory_bytes / 2:
+                    self._kill()  # a MemoryError leaves a heap not to be trusted; a fat worker, little headroom
                 return result
             rss = _rss(self._proc.pid)
             peak = max(peak, rss)
-            if rss > lim.memory_bytes:
+            if rss > memory:
                 raise _WorkerGone("memory_limit", f"{source}: extraction stopped: its worker used "
                                                   f"{rss / 1024 ** 2:.1f} MiB, over the limit of "
-                                                  f"{lim.memory_bytes / 1024 ** 2:.0f} MiB")
+                                                  f"{memory / 1024 ** 2:.0f} MiB")
             if time.monotonic() > end:
                 raise _WorkerGone("timeout", f"{source}: extraction stopped after {lim.wall_seconds + granted:g} s "
                                              f"(wall-clock limit)")
@@ -239,11 +245,14 @@ def _worker_main(conn, lim: Limits) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     base = _vm_size()
     _set_soft(resource.RLIMIT_AS, base + lim.memory_bytes + AS_HEADROOM)
+    ocr_space = base + max(lim.memory_bytes, lim.ocr_memory_bytes) + AS_HEADROOM
 
     def extend(seconds: float, why: str) -> None:
         conn.send(("extend", seconds, why))
         soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
         _set_soft(resource.RLIMIT_CPU, soft + int(seconds) + 1)
+        if resource.getrlimit(resource.RLIMIT_AS)[0] < ocr_space:
+            _set_soft(resource.RLIMIT_AS, ocr_space)
 
     format_limits.budget_hook = extend
     extract_bytes(_WARM_UP, "warm-up")  # load the modules and data every document needs (OpenCC, regions)

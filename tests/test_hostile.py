@@ -378,6 +378,18 @@ def test_hanging_attachment_does_not_lose_the_report(good_text):
     assert flag.data == {"attachment": "http://portal.test/hang.txt", "kind": "timeout"}
 
 
+def test_ocr_gets_its_memory_allowance_and_a_fat_worker_is_replaced(good_text):
+    """The OCR models alone take ~0.6-0.85 GiB: a scan must not fail at a limit sized for text documents."""
+    scan = (FIX / "scan/001-t4.png").read_bytes()
+    with Sandbox(Limits(300 * 1024 ** 2, 120, 120, ocr_memory_bytes=2 * 1024 ** 3)) as sandbox:
+        result = sandbox.extract_bytes(scan, "t4.png", {"filename": "t4.png"})
+        pid = sandbox._proc.pid if sandbox._proc else None
+        after = sandbox.extract_bytes(good_text, "after.txt")
+        assert sandbox._proc.pid != pid  # the worker holding the models was replaced before the next document
+    assert not result.errors and len(result.cells) == 15
+    assert not after.errors and after.cells
+
+
 def test_worker_results_equal_in_process_results(good_text):
     with Sandbox() as sandbox:
         isolated, index = sandbox.extract_report([(good_text, "seed.txt", {"filename": "seed.txt"})])

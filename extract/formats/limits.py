@@ -36,6 +36,10 @@ def worker_wall_seconds() -> float:  # wall clock, timed by the parent
     return _env("NIANBAO_EXTRACT_WALL_S", 60)
 
 
+def worker_ocr_memory_bytes() -> int:  # resident memory once a document goes to OCR (the models: ~0.7-0.85 GiB)
+    return int(_env("NIANBAO_EXTRACT_OCR_MEMORY_MB", 2048) * MiB)
+
+
 OCR_PAGE_SECONDS = 15.0  # extra wall and CPU time granted per page that goes to OCR (4-5 s CPU per page measured)
 
 # ---- sizes, checked before or while parsing
@@ -101,7 +105,8 @@ budget_hook = None
 
 
 def extend_budget(seconds: float, why: str) -> None:
-    """Ask for `seconds` more wall and CPU time for this document (a page going to OCR). No-op in process."""
+    """A page goes to OCR: ask for `seconds` more wall and CPU time for this document, and the OCR memory
+    allowance (worker_ocr_memory_bytes). No-op in process."""
     if budget_hook is not None:
         budget_hook(seconds, why)
 
