@@ -25,6 +25,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import pickle
 import resource
 import signal
 import socket
@@ -58,10 +59,6 @@ class Limits:
     def default(cls) -> "Limits":
         return cls(format_limits.worker_memory_bytes(), format_limits.worker_cpu_seconds(),
                    format_limits.worker_wall_seconds(), format_limits.worker_ocr_memory_bytes())
-
-    def describe(self) -> str:
-        return (f"{self.memory_bytes / 1024 ** 2:.0f} MiB, {self.cpu_seconds:g} s CPU, "
-                f"{self.wall_seconds:g} s wall")
 
 
 class Sandbox:
@@ -111,8 +108,11 @@ class Sandbox:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
         self._proc = subprocess.Popen([sys.executable, "-m", "extract.sandbox", str(child.fileno()),
                                        json.dumps(asdict(self.limits))],
+                                      # stdout is the caller's (nianbao --json): the worker's goes to stderr;
+                                      # cwd: `-m` puts it first on sys.path, so no folder of the caller's named
+                                      # `extract` can stand in for the package
                                       pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, stdout=2, env=env,
-                                      cwd=root)  # stdout is the caller's (nianbao --json): the worker's goes to stderr
+                                      cwd=root)
         child.close()
         self._conn = Connection(parent.detach())
         self._jobs = 0
@@ -270,7 +270,11 @@ def _worker_main(conn, lim: Limits) -> None:
         try:
             result = extract_bytes(data, source, hints)
             del data, job
-            conn.send(("done", result))
+            try:
+                conn.send(("done", result))
+            except (pickle.PicklingError, TypeError, AttributeError) as exc:  # a result that cannot cross over
+                conn.send(("done", ExtractionResult(source=source, errors=[{
+                    "kind": "extractor_crash", "message": f"{source}: result not transferable: {exc}"}])))
         except MemoryError:
             os._exit(_EXIT_MEMORY)
 
