@@ -246,6 +246,14 @@ def test_pdf_stream_bomb_is_refused_before_parsing(monkeypatch):
     assert "object 4" in result.errors[0]["message"] and "1 MiB" in result.errors[0]["message"]
     spaces = _pdf(b" " * (3 * limits.MiB))
     assert kinds(extract_bytes(spaces, "spaces.pdf")) == ["too_large"]
+    pypdf = pytest.importorskip("pypdf")
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(spaces)))
+    writer.encrypt(user_password="", owner_password="owner", algorithm="AES-128")
+    locked = io.BytesIO()
+    writer.write(locked)
+    assert b"/Encrypt" in locked.getvalue()
+    result = extract_bytes(locked.getvalue(), "locked-bomb.pdf")  # encrypted streams are measured once decrypted
+    assert kinds(result) == ["too_large"] and "inflates to more than 1 MiB" in result.errors[0]["message"]
 
 
 def test_pdf_drawing_with_too_many_edges_keeps_its_text(monkeypatch):

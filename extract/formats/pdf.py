@@ -98,6 +98,13 @@ def open_checked(data: bytes):
     if b"%%EOF" not in tail:
         doc.close()
         raise ExtractError("truncated", "the PDF is cut short (no %%EOF marker at the end); pages may be missing")
+    plain = decrypted_copy(doc)
+    if plain is not None:  # encrypted with the empty password: its streams could not be measured above
+        try:
+            check_streams(plain)
+        except ExtractError:
+            doc.close()
+            raise
     n = len(doc)
     if n > limits.MAX_PAGES:
         doc.close()
@@ -106,6 +113,18 @@ def open_checked(data: bytes):
         doc.close()
         raise ExtractError("corrupt", "the PDF has no pages")
     return doc
+
+
+def decrypted_copy(pdfium_doc) -> bytes | None:
+    """An encrypted PDF that pdfium opened (with the empty password) saved without its security handler: its
+    streams as plain (still compressed) bytes, for check_streams and for pdfminer. None if not encrypted."""
+    import pypdfium2.raw as pdfium_c
+
+    if pdfium_c.FPDF_GetSecurityHandlerRevision(pdfium_doc.raw) == -1:
+        return None
+    out = io.BytesIO()
+    pdfium_doc.save(out, flags=pdfium_c.FPDF_REMOVE_SECURITY)
+    return out.getvalue()
 
 
 def parse(data: bytes, hints: dict) -> ParsedDocument:
@@ -210,15 +229,9 @@ class _TextLayer:
         return chars, edges
 
     def _unencrypted(self) -> bytes:
-        """The file for pdfminer: an encrypted PDF (which pdfium opened, with the empty password) as a copy saved
-        without its security handler — pdfminer fails on some of them (RC4 with a negative /P)."""
-        import pypdfium2.raw as pdfium_c
-
-        if pdfium_c.FPDF_GetSecurityHandlerRevision(self.pdfium_doc.raw) == -1:
-            return self.data
-        out = io.BytesIO()
-        self.pdfium_doc.save(out, flags=pdfium_c.FPDF_REMOVE_SECURITY)
-        return out.getvalue()
+        """The file for pdfminer: an encrypted PDF as pdfium's copy without its security handler — pdfminer
+        fails on some of them (RC4 with a negative /P)."""
+        return decrypted_copy(self.pdfium_doc) or self.data
 
     def close(self) -> None:
         if self._plumber is not None:
