@@ -243,6 +243,7 @@ def _worker_main(conn, lim: Limits) -> None:
     from extract.pipeline import extract_bytes
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _die_with_parent()
     base = _vm_size()
     _set_soft(resource.RLIMIT_AS, base + lim.memory_bytes + AS_HEADROOM)
     ocr_space = base + max(lim.memory_bytes, lim.ocr_memory_bytes) + AS_HEADROOM
@@ -277,6 +278,19 @@ def _worker_main(conn, lim: Limits) -> None:
                     "kind": "extractor_crash", "message": f"{source}: result not transferable: {exc}"}])))
         except MemoryError:
             os._exit(_EXIT_MEMORY)
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel kills the worker when the process that started it dies (a killed crawl leaves no worker
+    parsing on). Elsewhere the worker ends at its next read of the closed socket."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent died before the line above
+            os._exit(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _vm_size() -> int:

@@ -196,7 +196,8 @@ def test_redirect_into_loopback_is_refused_in_every_spelling(public_portal, monk
 
 def test_direct_loopback_urls_are_refused_without_the_flag(serve):
     server = serve(ok(b"hello"))
-    for host in ("127.0.0.1", "127.1", "2130706433", "0x7f000001", "localhost"):
+    for host in ("127.0.0.1", "127.1", "2130706433", "0x7f000001", "0177.0.0.1", "localhost", "[::1]",
+                 "[::ffff:127.0.0.1]", "100.64.0.1", "10.0.0.1"):
         with pytest.raises(FetchError) as err:
             fetch(server.url(host=host))
         assert err.value.kind == "refused_address" and "--allow-loopback" in err.value.message
