@@ -25,7 +25,7 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from email.message import Message
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from crawler.addresses import AddressRefused, check_url, resolve_allowed
 
@@ -119,14 +119,17 @@ def _one_request(origin: str, url: str, allow_private: bool, max_bytes: int, end
         return left
 
     try:
+        host = host.encode("idna").decode("ascii")  # 政府.中国 -> xn--..., for the Host header and TLS name
+    except UnicodeError as exc:
+        raise FetchError("bad_url", origin, f"host {host!r} is not a valid name: {exc}") from None
+    try:
         addresses = _resolve(host, port, allow_private, remaining(), origin, deadline_s)
         conn = (_PinnedHTTPS if https else _PinnedHTTP)(host, port, addresses, timeout=remaining())
         watchdog = threading.Timer(remaining(), lambda: (timed_out.set(), conn.abort()))
         watchdog.daemon = True
         watchdog.start()
         try:
-            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-            conn.request("GET", path, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate",
+            conn.request("GET", _request_target(parts), headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate",
                                                "Accept": "*/*", **(extra_headers or {})})
             resp = conn.getresponse()
             headers = {k.lower(): v for k, v in resp.getheaders()}
@@ -145,6 +148,14 @@ def _one_request(origin: str, url: str, allow_private: bool, max_bytes: int, end
     finally:
         if conn is not None:
             conn.close()
+
+
+def _request_target(parts) -> str:
+    """Path and query as ASCII: URLs on these portals carry Chinese file names (…/2022年报.pdf), which must be
+    sent percent-encoded (UTF-8); what is already encoded stays as it is."""
+    keep = "/%:@!$&'()*+,;=-._~"
+    path = quote(parts.path or "/", safe=keep, errors="surrogateescape")
+    return path + (f"?{quote(parts.query, safe=keep + '?', errors='surrogateescape')}" if parts.query else "")
 
 
 def _resolve(host: str, port: int, allow_private: bool, timeout: float, origin: str, deadline_s: float) -> list[str]:

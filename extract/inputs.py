@@ -19,6 +19,7 @@ from extract.formats.limits import MAX_BYTES
 
 class InputError(Exception):
     def __init__(self, kind: str, path: str, message: str):
+        path = printable(path)
         super().__init__(f"{path}: {message}")
         self.kind, self.path, self.message = kind, path, f"{path}: {message}"
 
@@ -64,6 +65,12 @@ def read_path(path: str | os.PathLike, max_bytes: int = MAX_BYTES) -> bytes:
             os.close(fd)
 
 
+def printable(name: str) -> str:
+    """A path as text that can be stored and printed: a file name that is not UTF-8 (its bytes kept by Python as
+    lone surrogates, which SQLite and a UTF-8 stdout refuse) gets its odd bytes as \\xNN."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def hints_for_path(path: str | os.PathLike) -> dict:
     p = Path(path)
-    return {"filename": p.name, "path": str(p)}
+    return {"filename": printable(p.name), "path": printable(str(p))}

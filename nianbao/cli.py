@@ -66,20 +66,21 @@ def read_input(item: str, allow_private: bool = False) -> tuple[bytes, dict]:
 
 def cmd_extract(args) -> int:
     from crawler.fetch import FetchError
-    from extract.inputs import InputError
+    from extract.inputs import InputError, printable
     from extract.model import ExtractionResult
     from extract.sandbox import extract_bytes_isolated as extract_bytes  # untrusted bytes: in a limited worker
 
     archive = None if args.no_db else Archive(args.db)
     total, failed = len(args.inputs), 0
-    for n, item in enumerate(args.inputs, start=1):
-        report_id = None
+    for n, arg in enumerate(args.inputs, start=1):
+        report_id, item = None, printable(arg)  # a file name that is not UTF-8 is shown and stored escaped
         try:
-            data, hints = read_input(item, allow_private=args.allow_loopback)
+            data, hints = read_input(arg, allow_private=args.allow_loopback)
         except (FetchError, InputError) as exc:
-            result = ExtractionResult(source=item, errors=[{"kind": exc.kind, "message": exc.message}])
+            message = printable(exc.message)
+            result = ExtractionResult(source=item, errors=[{"kind": exc.kind, "message": message}])
             if archive:
-                archive.record_error(item, exc.kind, exc.message, stage="read")
+                archive.record_error(item, exc.kind, message, stage="read")
         else:
             if archive and hints.get("url"):  # a registered portal's host tells the region (a hint, weighed)
                 from crawler.registry import adcode_for_url

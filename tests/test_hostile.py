@@ -61,12 +61,12 @@ class RawServer:
         with conn:
             conn.settimeout(5)
             request = b""
-            while b"\r\n\r\n" not in request:
+            while b"\r\n\r\n" not in request and not getattr(self.respond, "eager", False):
                 chunk = conn.recv(4096)
                 if not chunk:
                     return
                 request += chunk
-            self.hits.append(request.split(b"\r\n", 1)[0].decode())
+            self.hits.append(request.split(b"\r\n", 1)[0].decode("latin-1"))
             try:
                 self.respond(conn, request, self)
             except OSError:
@@ -145,6 +145,23 @@ def test_fetch_garbled_header_parameters_are_dropped_not_fatal(serve):
                       b"Content-Disposition: attachment; filename*=zz''%ff%fe\r\n"))
     body, info = fetch(server.url("/a/report.txt"), allow_private=True)
     assert body == b"body" and info.content_type.startswith("text/html")
+
+
+def test_fetch_sends_chinese_paths_percent_encoded(serve):
+    server = serve(ok(b"report"))
+    body, info = fetch(server.url("/年报/2022年 报告.txt?名=值&a=%E5%B9%B4"), allow_private=True)
+    assert body == b"report" and info.filename == "2022年 报告.txt"
+    assert server.hits == ["GET /%E5%B9%B4%E6%8A%A5/2022%E5%B9%B4%20%E6%8A%A5%E5%91%8A.txt"
+                           "?%E5%90%8D=%E5%80%BC&a=%E5%B9%B4 HTTP/1.1"]
+
+
+def test_fetch_tls_failure_is_named(serve):
+    plain = answer(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+    plain.eager = True  # answers at once, before any request: a TLS client gets plain HTTP for a server hello
+    server = serve(plain)
+    with pytest.raises(FetchError) as err:
+        fetch(server.url().replace("http://", "https://"), allow_private=True, deadline_s=5)
+    assert err.value.kind == "tls" and "TLS" in err.value.message
 
 
 def test_fetch_redirect_loop_is_bounded(serve):
@@ -431,6 +448,21 @@ def test_cli_records_each_bad_input_and_extracts_the_good_one(tmp_path, serve, g
         stored = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
     assert errors == [(i, o["errors"][0]["kind"]) for i, o in zip(inputs[:5], lines)]
     assert stored == 1  # the short download is not kept as an original
+
+
+def test_cli_file_name_that_is_not_utf8_is_stored_escaped(tmp_path, good_text, capsys):
+    import json
+    import sqlite3
+    odd = os.fsdecode(bytes(tmp_path) + b"/report\xff.txt")  # a GBK-named file on a UTF-8 system, say
+    Path(odd).write_bytes(good_text)
+    missing = os.fsdecode(bytes(tmp_path) + b"/gone\xfe.txt")
+    db = tmp_path / "a.db"
+    assert main(["extract", "--json", "--db", str(db), odd, missing]) == 2
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert lines[0]["source"].endswith("report\\xff.txt") and lines[0]["cells"] and not lines[0]["errors"]
+    assert lines[1]["errors"][0]["kind"] == "missing" and "gone\\xfe.txt" in lines[1]["errors"][0]["message"]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT path FROM documents").fetchone()[0].endswith("report\\xff.txt")
 
 
 def test_cli_refuses_loopback_without_the_flag(tmp_path, serve, capsys):
