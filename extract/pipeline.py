@@ -39,6 +39,9 @@ def extract_bytes(data: bytes, source: str, hints: dict | None = None) -> Extrac
         return result
     try:
         return extract_document(doc, source, hints, result)
+    except MemoryError:
+        result.errors.append({"kind": "memory_limit", "message": f"{source}: extraction ran out of memory"})
+        return result
     except Exception as exc:
         result.errors.append({"kind": "extractor_crash", "message": f"{type(exc).__name__}: {exc}",
                               "trace": traceback.format_exc(limit=5)})
