@@ -5,7 +5,8 @@ A *source* is one report as published: its page and its attachments (documents a
 hints the crawl knows about it (list title, unit kind, list date, the portal's county) and the platform that
 served it. Extracting a source:
 
-    stored bytes --platform content step (e.g. Epoint's JSON detail -> HTML)--> extract.pipeline.extract_report
+    stored bytes --platform content step (e.g. Epoint's JSON detail -> HTML)--> extract.sandbox.extract_isolated
+        (extract.pipeline.extract_report in a worker process with hard memory and time limits)
         --> archive.write_extraction (one transaction) --> report_items.report_id, report_versions
 
 The same source always gives the same result, whoever runs it: that is what makes `nianbao reextract` after a
@@ -16,16 +17,16 @@ from __future__ import annotations
 
 import json
 import sys
-import urllib.request
 from dataclasses import dataclass, field
 from email.message import Message
-from pathlib import Path
 
 from crawler.adapters import for_platform
 from crawler.discovery import Page
+from crawler.fetch import FetchError, fetch
 from extract.formats import kind_of
+from extract.inputs import InputError, hints_for_path, printable, read_path
 from extract.model import ExtractionResult
-from extract.pipeline import extract_bytes, extract_report
+from extract.sandbox import extract_bytes_isolated, extract_isolated  # untrusted bytes: in a limited worker
 from storage import Archive, Sighting, StoredDocument, content_id_for
 
 
@@ -68,11 +69,16 @@ class Summary:
 
 # -- hints -------------------------------------------------------------------------------------------------------
 def charset_of(content_type: str | None) -> str | None:
+    """The charset a Content-Type declares; None when it declares none or garbles it (a hint only: the bytes are
+    sniffed and decoded on their own anyway)."""
     if not content_type:
         return None
     msg = Message()
     msg["content-type"] = content_type
-    return msg.get_content_charset()
+    try:
+        return msg.get_content_charset()
+    except Exception:  # noqa: BLE001 - a malformed parameter is no reason to lose the document
+        return None
 
 
 def document_hints(archive: Archive, doc: dict) -> dict:
@@ -149,7 +155,7 @@ def extract_source(archive: Archive, source: Source):
     for doc in source.documents[1:]:
         hints = item_hints(doc, source.item) if source.item else document_hints(archive, doc)
         parts.append((archive.original(doc), doc.get("url") or doc.get("path") or doc["sha256"], hints))
-    result, index = extract_report(parts)
+    result, index = extract_isolated(parts)
     sighting = Sighting(source.key, [StoredDocument(d["id"], d["sha256"]) for d in source.documents], index,
                         seen_at=source.seen_at, first_seen=source.first_seen,
                         adcode=source.item.get("adcode") if source.item else source.documents[0].get("portal_adcode"),
@@ -226,22 +232,16 @@ def progress_line(n: int, total: int, label: str, result) -> None:
 
 
 # -- inputs given on the command line ----------------------------------------------------------------------------
-MAX_FETCH_BYTES = 100 * 1024 * 1024
-USER_AGENT = "nianbao/0.1 (+archive of annual reports)"
+MAX_INPUT_BYTES = 100 * 1024 * 1024
 
 
-def read_input(item: str) -> tuple[bytes, dict]:
-    """Bytes and what is known of them (filename, declared type, url or path) of a path or an http(s) URL."""
+def read_input(item: str, *, allow_private: bool = False) -> tuple[bytes, dict]:
+    """Bytes and what is known of them (filename, declared type, url or path) of a path or an http(s) URL. Raises
+    crawler.fetch.FetchError or extract.inputs.InputError, both with a stable .kind and a message naming the input."""
     if item.startswith(("http://", "https://")):
-        req = urllib.request.Request(item, headers={"User-Agent": USER_AGENT})
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            data = resp.read(MAX_FETCH_BYTES + 1)
-            if len(data) > MAX_FETCH_BYTES:
-                raise ValueError(f"larger than {MAX_FETCH_BYTES} bytes")
-            filename = resp.headers.get_filename() or item.rsplit("/", 1)[-1]
-            return data, {"url": item, "content_type": resp.headers.get("Content-Type", ""), "filename": filename}
-    path = Path(item)
-    return path.read_bytes(), {"filename": path.name, "path": str(path)}
+        data, info = fetch(item, allow_private=allow_private, max_bytes=MAX_INPUT_BYTES)
+        return data, {"url": item, "content_type": info.content_type, "filename": info.filename}
+    return read_path(item, MAX_INPUT_BYTES), hints_for_path(item)
 
 
 def store_input(archive: Archive, data: bytes, info: dict) -> dict:
@@ -252,23 +252,25 @@ def store_input(archive: Archive, data: bytes, info: dict) -> dict:
     return archive.document(doc.id)
 
 
-def extract_inputs(archive: Archive | None, inputs: list[str], *, on_result=None, progress=progress_line) -> int:
+def extract_inputs(archive: Archive | None, inputs: list[str], *, allow_private: bool = False, on_result=None,
+                   progress=progress_line) -> int:
     """`nianbao extract`: read each input (file or URL), keep its bytes, extract it and write it, through the same
     source path as a crawl. archive None: a dry run. on_result(result, report_id) for each input, in order.
     Returns how many inputs had errors; a bad input never stops the batch."""
     failed = 0
-    for n, item in enumerate(inputs, start=1):
-        report_id = None
+    for n, arg in enumerate(inputs, start=1):
+        report_id, item = None, printable(arg)  # a file name that is not UTF-8 is shown and stored escaped
         try:
-            data, info = read_input(item)
-        except (OSError, ValueError) as exc:
-            result = ExtractionResult(source=item, errors=[{"kind": "unreadable", "message": f"{item}: {exc}"}])
+            data, info = read_input(arg, allow_private=allow_private)
+        except (FetchError, InputError) as exc:
+            message = printable(exc.message)
+            result = ExtractionResult(source=item, errors=[{"kind": exc.kind, "message": message}])
             if archive is not None:
-                archive.record_error(item, "unreadable", f"{item}: {exc}", stage="read")
+                archive.record_error(item, exc.kind, message, stage="read")
         else:
             if archive is None:
                 hints = {**info, "charset": charset_of(info.get("content_type"))}
-                result = extract_bytes(data, source=item, hints={k: v for k, v in hints.items() if v})
+                result = extract_bytes_isolated(data, item, {k: v for k, v in hints.items() if v})
             else:
                 source = document_source(archive, [store_input(archive, data, info)])
                 source.label, source.seen_at = item, None  # seen now

@@ -1,7 +1,8 @@
 """Downloader middlewares: where politeness, scope and incrementality are enforced for every request.
 
-- AddressGuardMiddleware   refuse private/loopback addresses unless NIANBAO_ALLOW_LOOPBACK (tests, sample portals),
-                           and requests (incl. redirects) leaving the portal's own sites.
+- AddressGuardMiddleware   refuse what crawler.addresses refuses (loopback, private, CGNAT, link-local, …, in every
+                           spelling, and names resolving to them) unless NIANBAO_ALLOW_LOOPBACK (tests, sample
+                           portals), and requests (incl. redirects) leaving the portal's own sites.
 - HostSlotMiddleware       politeness slot = host (plus port when not the default), so several counties hosted on
                            one platform host share one slot and CONCURRENT_REQUESTS_PER_DOMAIN.
 - ConditionalGetMiddleware every GET is revalidated with If-None-Match / If-Modified-Since from the newest
@@ -10,13 +11,12 @@
 """
 from __future__ import annotations
 
-import ipaddress
 import json
-import socket
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest
+
+from crawler.addresses import check_url
 from scrapy.http import Headers, HtmlResponse, Response
 from scrapy.responsetypes import responsetypes
 
@@ -33,28 +33,6 @@ def archive_for(crawler) -> Archive:
     return archive
 
 
-@lru_cache(maxsize=4096)
-def _addresses(host: str) -> tuple[str, ...]:
-    try:
-        return (str(ipaddress.ip_address(host)),)
-    except ValueError:
-        pass
-    try:
-        return tuple(sorted({info[4][0] for info in socket.getaddrinfo(host, None)}))
-    except OSError:
-        return ()  # unresolvable: let the download fail and be recorded as unreachable
-
-
-def is_private_host(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost.localdomain"):
-        return True
-    for addr in _addresses(host):
-        ip = ipaddress.ip_address(addr.split("%")[0])
-        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_unspecified:
-            return True
-    return False
-
-
 class AddressGuardMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
@@ -65,13 +43,13 @@ class AddressGuardMiddleware:
         return cls(crawler)
 
     def process_request(self, request):
+        # Every request, robots.txt and each redirect hop included (a redirect is a new request through here).
+        reason = check_url(request.url, allow_private=self.allow_loopback)
+        if reason:
+            raise IgnoreRequest(reason + ("" if self.allow_loopback else " (use --allow-loopback for test servers)"))
         parts = urlsplit(request.url)
         if parts.path == "/robots.txt" and request.meta.get("dont_obey_robotstxt"):
-            if not self.allow_loopback and is_private_host(parts.hostname or ""):
-                raise IgnoreRequest(f"refused private/loopback address {parts.hostname}")
             return None
-        if not self.allow_loopback and is_private_host(parts.hostname or ""):
-            raise IgnoreRequest(f"refused private/loopback address {parts.hostname} (use --allow-loopback)")
         spider = self.crawler.spider
         states = getattr(spider, "states", {})
         st = states.get(request.meta.get("adcode"))

@@ -30,31 +30,43 @@ def extract_bytes(data: bytes, source: str, hints: dict | None = None) -> Extrac
     except ExtractError as exc:
         result.errors.append({"kind": exc.kind, "message": exc.message})
         return result
+    except MemoryError:  # an allocation over the worker's address-space limit (extract/sandbox.py)
+        result.errors.append({"kind": "memory_limit", "message": f"{source}: parsing ran out of memory"})
+        return result
     except Exception as exc:  # a parser bug must not stop a batch; keep the evidence
         result.errors.append({"kind": "parser_crash", "message": f"{type(exc).__name__}: {exc}",
                               "trace": traceback.format_exc(limit=5)})
         return result
     try:
         return extract_document(doc, source, hints, result)
+    except MemoryError:
+        result.errors.append({"kind": "memory_limit", "message": f"{source}: extraction ran out of memory"})
+        return result
     except Exception as exc:
         result.errors.append({"kind": "extractor_crash", "message": f"{type(exc).__name__}: {exc}",
                               "trace": traceback.format_exc(limit=5)})
         return result
 
 
-def extract_report(parts: list[tuple[bytes, str, dict]]) -> tuple[ExtractionResult, int]:
+def extract_report(parts: list[tuple[bytes, str, dict]], extract=extract_bytes) -> tuple[ExtractionResult, int]:
     """One report published as a page plus attachments: parts[0] is the page, the rest its attachments
     (bytes, source, hints). Tables come from the part with the most cells (the page wins ties); the page's
     listing/page metadata (title, publication date) is kept where it has it; the other fields come from the
     document the tables came from. Returns the merged result and the index of the part the cells came from,
-    so each cell stays traceable to its document."""
-    page = extract_bytes(*parts[0])
+    so each cell stays traceable to its document. An attachment that could not be extracted is flagged
+    (`attachment_error`) on the result. `extract` reads one document (extract/sandbox.py passes its isolated
+    version)."""
+    page = extract(*parts[0])
     # What the page says about the report (its publication date) is a hint for reading the attachments, so the
     # rules that depend on it (late publication) are evaluated with the page's date, not re-derived afterwards.
     known = {"published_date": page.meta.published_date} if page.meta.published_date else {}
-    results = [page] + [extract_bytes(data, source, {**hints, **known}) for data, source, hints in parts[1:]]
+    results = [page] + [extract(data, source, {**hints, **known}) for data, source, hints in parts[1:]]
+    failed = [Flag("attachment_error", f"attachment {parts[i][1]} not extracted: {e['kind']}: {e['message']}",
+                   {"attachment": parts[i][1], "kind": e["kind"]})
+              for i in range(1, len(results)) for e in results[i].errors if e["kind"] != "not_a_report"]
     best = max(range(len(results)), key=lambda i: (len(results[i].cells), i == 0))
     if best == 0 or not results[best].cells:
+        page.flags += failed
         return page, 0
     merged = results[best]
     merged.source = page.source
@@ -63,6 +75,7 @@ def extract_report(parts: list[tuple[bytes, str, dict]]) -> tuple[ExtractionResu
         merged.sections = page.sections
     merged.flags.insert(0, Flag("tables_from_attachment", f"tables read from attachment {parts[best][1]}",
                                 {"attachment": parts[best][1], "format": merged.format}))
+    merged.flags += failed
     return merged, best
 
 
@@ -73,6 +86,8 @@ def extract_document(doc: ParsedDocument, source: str, hints: dict | None = None
     result.format = doc.format
     for w in doc.warnings:
         result.flags.append(Flag("decode_warning", w))
+    for kind, detail, data in doc.meta.get("flags", []):  # what a parser saw and must not hide (e.g. depth limits)
+        result.flags.append(Flag(kind, detail, data))
     if doc.meta.get("replacements"):
         result.flags.append(Flag("replacement_characters",
                                  f"{doc.meta['replacements']} characters could not be decoded",

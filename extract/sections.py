@@ -54,6 +54,7 @@ def split_sections(doc: ParsedDocument) -> tuple[list[Section], set[int]]:
     current: Section | None = None
     preamble: list[str] = []
     heading_lines: set[int] = set()
+    texts: dict[int, list[str]] = {}  # id(section) -> its lines, joined at the end (appending to a str is quadratic)
     for i, line in enumerate(doc.lines):
         h = heading_of(line)
         if h:
@@ -73,7 +74,9 @@ def split_sections(doc: ParsedDocument) -> tuple[list[Section], set[int]]:
         if current is None:
             preamble.append(text)
         else:
-            current.text = f"{current.text}\n{text}" if current.text else text
+            texts.setdefault(id(current), []).append(text)
+    for section in sections:
+        section.text = "\n".join(texts.get(id(section), []))
     if preamble:
         sections.insert(0, Section("preamble", None, "", "\n".join(preamble)))
     return sections, heading_lines

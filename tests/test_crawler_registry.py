@@ -89,7 +89,7 @@ def test_extract_url_takes_the_region_hint_from_the_registered_portal(tmp_path, 
         with Archive(db, readonly=True) as archive:
             assert archive.registry.adcode_for_url(base + "/nb/2022.txt") == "410324"
             assert archive.registry.adcode_for_url("http://elsewhere.example/x") is None
-        assert cli.main(["extract", base + "/nb/2022.txt", "--db", str(db)]) == 0
+        assert cli.main(["extract", base + "/nb/2022.txt", "--db", str(db), "--allow-loopback"]) == 0
         row = sqlite3.connect(db).execute("SELECT region_code, region_source, url FROM reports").fetchone()
         assert row == ("410324", "hint", base + "/nb/2022.txt")
     finally:

@@ -142,11 +142,11 @@ def test_pdf_page_pdfium_cannot_read_goes_to_pdfplumber(monkeypatch):
     expected = _layout(load(f"pdf/{S001}.pdf"))
     real, calls = pdfium_layer.read_page, []
 
-    def fail_on_page_2(page):  # pages are read in order, once each
+    def fail_on_page_2(page, *args):  # pages are read in order, once each
         calls.append(page)
         if len(calls) == 2:
             raise RuntimeError("broken content stream")
-        return real(page)
+        return real(page, *args)
 
     monkeypatch.setattr(pdfium_layer, "read_page", fail_on_page_2)
     doc = load(f"pdf/{S001}.pdf")
@@ -157,18 +157,7 @@ def test_pdf_page_pdfium_cannot_read_goes_to_pdfplumber(monkeypatch):
         [(t, [c[:4] for c in cells]) for t, cells in expected]
 
 
-def _pdf(objects: list[bytes]) -> bytes:
-    """A PDF from its numbered objects (1 = catalog), with a correct xref table."""
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+from pdfgen import pdf_from_objects as _pdf  # noqa: E402
 
 
 def _stream(content: bytes, extra: bytes = b"") -> bytes:

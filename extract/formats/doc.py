@@ -8,6 +8,7 @@ Debian packages: libreoffice-writer-nogui (DOC/WPS); the binary is `soffice`.
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -38,7 +39,7 @@ def convert(data: bytes, suffix: str, target: str, timeout: float = limits.CONVE
         cmd = [soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--norestore",
                "--nolockcheck", "--convert-to", target, "--outdir", str(out_dir), str(src)]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                                env={**os.environ, "HOME": tmp})
+                                env={**os.environ, "HOME": tmp}, preexec_fn=_release_address_space)
         try:
             stdout, stderr = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -50,6 +51,14 @@ def convert(data: bytes, suffix: str, target: str, timeout: float = limits.CONVE
             detail = (stderr or stdout or b"").decode("utf-8", "replace").strip()[-300:]
             raise ExtractError("corrupt", f"LibreOffice could not read the file (exit {proc.returncode}): {detail}")
         return produced[0].read_bytes()
+
+
+def _release_address_space() -> None:
+    """In the soffice child: lift the extraction worker's address-space limit (sized for Python, not for
+    LibreOffice, which reserves far more than it uses). Its time is bounded by `timeout`, and if the worker is
+    killed the sandbox kills soffice with it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
 
 
 def parse(data: bytes, hints: dict) -> ParsedDocument:

@@ -11,6 +11,7 @@ import lxml.html
 from lxml import etree
 
 from extract.decode import clean_text, decode_bytes
+from extract.formats import limits
 from extract.model import Line, ParsedDocument, SourceCell
 
 # Article containers of the common CMS families (TRS, Hanweb, gkmlpt, Epoint...).
@@ -30,12 +31,15 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 
 def parse(data: bytes, hints: dict) -> ParsedDocument:
     # lxml directly (not BeautifulSoup): the same tree, about ten times faster on report pages.
+    limits.check_size(data, "the HTML page", limits.MAX_TEXT_BYTES)
     decoded = decode_bytes(data, hints.get("charset"), html=True)
     text, script = clean_text(decoded.text)
-    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
+    # huge_tree: without it libxml2 stops at nesting depth 256 and silently drops the rest of the page.
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
     root = lxml.html.document_fromstring(_XML_DECL.sub("", text) or "<html></html>", parser=parser)
     meta = _page_meta(root)
     meta.update(charset=decoded.charset, script=script, replacements=decoded.replacements)
+    meta["flags"] = _depth_flags(parser, root)
     for el in list(root.iter(*_DROP)):
         el.drop_tree()
     walker = _Walker()
@@ -45,6 +49,22 @@ def parse(data: bytes, hints: dict) -> ParsedDocument:
     if decoded.note:
         doc.warnings.append(decoded.note)
     return doc
+
+
+def _depth_flags(parser, root) -> list:
+    """Never silent about nesting: content past libxml2's hard depth limit (2048) is lost — flagged; subtrees
+    deeper than limits.MAX_HTML_DEPTH are read as plain text — flagged."""
+    flags = []
+    lost = [e for e in parser.error_log if "Excessive depth" in e.message]
+    if lost:
+        flags.append(("nesting_truncated", f"the page nests elements deeper than the HTML parser allows; "
+                                           f"content from line {lost[0].line} on is lost", {"line": lost[0].line}))
+    flattened = limits.flatten_deep(root)
+    if flattened:
+        flags.append(("nesting_flattened", f"{flattened} parts nested deeper than {limits.MAX_HTML_DEPTH} "
+                                           "elements read as plain text (their tables are not read as tables)",
+                      {"subtrees": flattened, "depth": limits.MAX_HTML_DEPTH}))
+    return flags
 
 
 def _page_meta(root) -> dict:

@@ -49,6 +49,10 @@ def parse(data: bytes, hints: dict) -> ParsedDocument:
             pages = []
             for i in range(frames):
                 im.seek(i)
+                # Pillow only refuses images over twice its limit: check the header's size before decoding.
+                if im.size[0] * im.size[1] > limits.MAX_IMAGE_PIXELS:
+                    raise ExtractError("too_large", f"image page {i + 1} is {im.size[0]}x{im.size[1]} pixels "
+                                                    f"(limit {limits.MAX_IMAGE_PIXELS})")
                 im.load()
                 pages.append(np.asarray(im.convert("L")))
     except Image.DecompressionBombError as exc:
@@ -60,6 +64,7 @@ def parse(data: bytes, hints: dict) -> ParsedDocument:
     stats = {"cells": 0, "low_confidence_cells": 0}
     for number, gray in enumerate(pages, 1):
         deadline.check(f"image page {number}")
+        limits.extend_budget(limits.OCR_PAGE_SECONDS, f"OCR of image page {number}")
         items, page_stats = ocr_page(gray, number, scale=1.0)
         builder.add_page(number, items)
         for k in stats:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import io
 import logging
+import re
+import zlib
 
 from extract.formats import limits, pdf_unruled, pdfium_layer
 from extract.formats.grid import (DocumentBuilder, TableItem, cells_from_separators, cluster, join_text, locate,
@@ -27,14 +29,65 @@ MIN_EDGE = 3.0  # points: shorter edges (the ends of a thin border rectangle) do
 READERS = ("pypdfium2", "pdfplumber")
 
 
+_STREAM = re.compile(rb"(?<!end)stream\r?\n")
+_OBJ = re.compile(rb"(\d+)\s+\d+\s+obj\b")
+
+
+def check_streams(data: bytes) -> None:
+    """Inflate every Flate stream of the file, counting and discarding the output, and refuse the PDF when one
+    stream or all of them inflate past the limits — before pdfium or pdfminer hold the result in memory (an
+    82 KB file whose content stream inflates to 40 MiB of path operators ran for 10 minutes at 8.5 GB; 6 GiB of
+    spaces, 13 GB). Streams of encrypted files, or under other filters, do not inflate here and are skipped:
+    the worker's hard limits (extract/sandbox.py) still bound them."""
+    view = memoryview(data)
+    total = 0
+    for m in _STREAM.finditer(data):
+        end = data.find(b"endstream", m.end())
+        if end < 0:
+            break
+        head = data[max(0, m.start() - 2048):m.start()]
+        obj = list(_OBJ.finditer(head))
+        head = head[obj[-1].start():] if obj else head
+        if b"/FlateDecode" not in head and b"/Fl " not in head and b"/Fl]" not in head:
+            continue
+        image = re.search(rb"/Subtype\s*/Image", head) is not None
+        cap = limits.MAX_PDF_IMAGE_STREAM if image else limits.MAX_PDF_STREAM
+        size = _inflated_size(view[m.end():end], cap + 1)
+        where = f"object {obj[-1].group(1).decode()}" if obj else f"the stream at byte {m.end()}"
+        if size > cap:
+            raise ExtractError("too_large", f"PDF {where} inflates to more than {cap // limits.MiB} MiB (the "
+                                            f"limit for one {'image' if image else 'non-image'} stream)")
+        total += size
+        if total > limits.MAX_PDF_DECODED:
+            raise ExtractError("too_large", f"the PDF's streams inflate to more than "
+                                            f"{limits.MAX_PDF_DECODED // limits.MiB} MiB in all")
+
+
+def _inflated_size(raw, stop: int) -> int:
+    """Bytes a zlib stream inflates to, counted in bounded steps; stops counting past `stop`. 0 if not zlib."""
+    inflater = zlib.decompressobj()
+    size = 0
+    try:
+        while raw and size <= stop:
+            size += len(inflater.decompress(raw, 1 << 20))
+            raw = inflater.unconsumed_tail
+            if inflater.eof:
+                break
+    except zlib.error:
+        return size
+    return size
+
+
 def open_checked(data: bytes):
-    """Open with pypdfium2 to classify bad input cheaply (encrypted / truncated / corrupt / too many pages)."""
+    """Open with pypdfium2 to classify bad input cheaply (encrypted / truncated / corrupt / too many pages /
+    streams inflating past the limits). The empty user password is tried: such PDFs open in any viewer."""
     import pypdfium2 as pdfium
 
     limits.check_size(data, "PDF")
+    check_streams(data)
     tail = data[-2048:]
     try:
-        doc = pdfium.PdfDocument(data)
+        doc = pdfium.PdfDocument(data, password="")
     except pdfium.PdfiumError as exc:
         msg = str(exc).lower()
         if "password" in msg:
@@ -45,6 +98,13 @@ def open_checked(data: bytes):
     if b"%%EOF" not in tail:
         doc.close()
         raise ExtractError("truncated", "the PDF is cut short (no %%EOF marker at the end); pages may be missing")
+    plain = decrypted_copy(doc)
+    if plain is not None:  # encrypted with the empty password: its streams could not be measured above
+        try:
+            check_streams(plain)
+        except ExtractError:
+            doc.close()
+            raise
     n = len(doc)
     if n > limits.MAX_PAGES:
         doc.close()
@@ -53,6 +113,18 @@ def open_checked(data: bytes):
         doc.close()
         raise ExtractError("corrupt", "the PDF has no pages")
     return doc
+
+
+def decrypted_copy(pdfium_doc) -> bytes | None:
+    """An encrypted PDF that pdfium opened (with the empty password) saved without its security handler: its
+    streams as plain (still compressed) bytes, for check_streams and for pdfminer. None if not encrypted."""
+    import pypdfium2.raw as pdfium_c
+
+    if pdfium_c.FPDF_GetSecurityHandlerRevision(pdfium_doc.raw) == -1:
+        return None
+    out = io.BytesIO()
+    pdfium_doc.save(out, flags=pdfium_c.FPDF_REMOVE_SECURITY)
+    return out.getvalue()
 
 
 def parse(data: bytes, hints: dict) -> ParsedDocument:
@@ -67,10 +139,16 @@ def parse(data: bytes, hints: dict) -> ParsedDocument:
         for number in range(1, n_pages + 1):
             deadline.check(f"page {number}")
             chars, edges = layer.read(number)
-            if not has_text_layer(chars):
+            if not has_text_layer(chars) and layer.objects.get(number, 0) > limits.MAX_PAGE_OBJECTS:
+                # rendering it alone would take minutes (736,000 paths: 76 s); a report page is never this
+                layer.warnings.append(f"page {number}: no text and {layer.objects[number]} drawing objects "
+                                      f"(limit {limits.MAX_PAGE_OBJECTS}): not rendered for OCR, not read")
+                items = []
+            elif not has_text_layer(chars):
                 if len(ocr_pages) >= limits.MAX_OCR_PAGES:
                     raise ExtractError("too_large", f"more than {limits.MAX_OCR_PAGES} pages need OCR")
                 from extract.formats import image
+                limits.extend_budget(limits.OCR_PAGE_SECONDS, f"OCR of page {number}")
                 items, stats = image.ocr_pdf_page(pdfium_doc, number, deadline)
                 ocr_pages.append(number)
                 ocr_cells += stats["cells"]
@@ -105,6 +183,7 @@ class _TextLayer:
         self.data, self.pdfium_doc, self.prefer = data, pdfium_doc, prefer
         self.used: set[str] = set()
         self.warnings: list[str] = []
+        self.objects: dict[int, int] = {}  # page number -> drawing objects (as pdfium counts them)
         self._plumber = None
 
     def read(self, number: int) -> tuple[list[dict], list[dict]]:
@@ -113,13 +192,19 @@ class _TextLayer:
             try:
                 page = self.pdfium_doc[number - 1]
                 try:
-                    chars, edges = pdfium_layer.read_page(page)
+                    objects = self.objects[number] = pdfium_layer.object_count(page)
+                    chars, edges = pdfium_layer.read_page(page, self.warnings, number)
                 finally:
                     page.close()
                 if has_text_layer(_upright(chars)):
                     self.used.add("pypdfium2")
                     return _upright(chars), edges
-                # no text for pdfium: before the page goes to OCR (seconds), let pdfminer try (milliseconds)
+                # no text for pdfium: before the page goes to OCR (seconds), let pdfminer try (milliseconds) —
+                # unless the page is a mass of drawing objects, which pdfminer would interpret in Python for ages
+                if objects > limits.MAX_PDFMINER_OBJECTS:
+                    self.warnings.append(f"page {number}: {objects} drawing objects and no text; not re-read "
+                                         "with pdfminer")
+                    return [], []
             except pdfium_layer.RotatedPage:
                 pass
             except Exception as exc:  # noqa: BLE001 — try the other library before giving the page to OCR
@@ -137,11 +222,16 @@ class _TextLayer:
     def _plumber_page(self, number: int):
         if self._plumber is None:
             import pdfplumber
-            self._plumber = pdfplumber.open(io.BytesIO(self.data))
+            self._plumber = pdfplumber.open(io.BytesIO(self._unencrypted()), password="")
         page = self._plumber.pages[number - 1].dedupe_chars()  # fake bold: the same glyph printed twice
         chars = [{**c, "upright": c.get("upright", True)} for c in page.chars]
         edges = [e for e in page.filter(_visible).edges if e["orientation"] in ("h", "v")]
         return chars, edges
+
+    def _unencrypted(self) -> bytes:
+        """The file for pdfminer: an encrypted PDF as pdfium's copy without its security handler — pdfminer
+        fails on some of them (RC4 with a negative /P)."""
+        return decrypted_copy(self.pdfium_doc) or self.data
 
     def close(self) -> None:
         if self._plumber is not None:

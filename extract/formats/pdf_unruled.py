@@ -13,6 +13,7 @@ Each row becomes one `TextRowItem` (→ one Line, one cell per column, page and 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from extract.formats.grid import ProseItem, TextRowItem, clean_text, join_text
 
@@ -89,9 +90,14 @@ def _box(segs: list[dict]) -> tuple[float, float, float, float]:
 def columns(rows: list[list[dict]]) -> list[tuple[float, float]]:
     """x bands of the columns: the union of the segments' x ranges, leaving out segments that cover the gap
     between two neighbouring segments of another row (merged cells would glue two columns together)."""
-    gaps = [(a["x1"], b["x0"]) for row in rows for a, b in zip(row, row[1:])]
-    narrow = [s for row in rows for s in row
-              if not any(s["x0"] < g0 and g1 < s["x1"] for g0, g1 in gaps)]
+    gaps = sorted((a["x1"], b["x0"]) for row in rows for a, b in zip(row, row[1:]))
+    # A segment covers a gap when some gap starts after the segment's start and ends before its end: with the
+    # gaps sorted by start and the smallest end of every suffix, one bisection per segment (was segments x gaps).
+    starts = [g0 for g0, _ in gaps]
+    min_end = [float("inf")] * (len(gaps) + 1)
+    for i in range(len(gaps) - 1, -1, -1):
+        min_end[i] = min(gaps[i][1], min_end[i + 1])
+    narrow = [s for row in rows for s in row if not min_end[bisect_right(starts, s["x0"])] < s["x1"]]
     bands: list[list[float]] = []
     for s in sorted(narrow, key=lambda s: s["x0"]):
         if bands and s["x0"] < bands[-1][1]:

@@ -21,6 +21,8 @@ import math
 
 import pypdfium2.raw as pdfium_c
 
+from extract.formats import limits
+
 SAME_PLACE = 1.0  # points: a repeated glyph closer than this is the same glyph (pdfplumber's dedupe tolerance)
 DESCENT = 0.15  # of the font size: the em box's bottom below the baseline (fonts differ; the centre is what counts)
 STRAIGHT = 0.5  # points: a segment whose ends differ by less than this across is horizontal / vertical
@@ -30,13 +32,32 @@ class RotatedPage(Exception):
     """The page has /Rotate set: its user space is not the reading orientation."""
 
 
-def read_page(page) -> tuple[list[dict], list[dict]]:
-    """(characters, edges) of a pypdfium2 PdfPage."""
+class TooManyEdges(Exception):
+    """More ruling-line pieces (limits.MAX_PAGE_EDGES) or drawing objects (MAX_PAGE_OBJECTS) on a page than a
+    page of tables has: a drawing, not a table."""
+
+
+def read_page(page, warnings: list[str] | None = None, number: int | None = None) -> tuple[list[dict], list[dict]]:
+    """(characters, edges) of a pypdfium2 PdfPage. A page with more than limits.MAX_PAGE_EDGES edges or
+    MAX_PAGE_OBJECTS objects (a vector drawing: walking it is seconds of Python per 100,000 objects, grouping its
+    edges into tables is quadratic) gets no edges, and a warning says so."""
     if page.get_rotation() % 360:
         raise RotatedPage()
     left, bottom, right, top = page.get_mediabox()
     to_page = (left, top)  # user space (origin bottom-left) -> pdfplumber space (origin top-left of the box)
-    return _chars(page, to_page), _edges(page, to_page)
+    try:
+        edges = _edges(page, to_page)
+    except TooManyEdges:
+        edges = []
+        if warnings is not None:
+            warnings.append(f"page {number}: more than {limits.MAX_PAGE_EDGES} ruling-line pieces or "
+                            f"{limits.MAX_PAGE_OBJECTS} drawing objects (a drawing); its ruling lines are not "
+                            "read, tables on it only from text positions")
+    return _chars(page, to_page), edges
+
+
+def object_count(page) -> int:
+    return pdfium_c.FPDFPage_CountObjects(page.raw)
 
 
 # ------------------------------------------------------------------------------------------------ characters
@@ -50,7 +71,7 @@ def _chars(page, to_page) -> list[dict]:
         ox, oy = ctypes.c_double(), ctypes.c_double()
         tl, tr, tb, tt = (ctypes.c_double() for _ in range(4))
         chars: list[dict] = []
-        seen: dict[str, list[dict]] = {}  # text -> characters kept
+        seen: dict[tuple, list[dict]] = {}  # (text, x cell, top cell) of SAME_PLACE-sized cells -> characters kept
         for i in range(n):
             code = pdfium_c.FPDFText_GetUnicode(raw, i)
             if code < 32 or pdfium_c.FPDFText_IsGenerated(raw, i) == 1:
@@ -71,15 +92,27 @@ def _chars(page, to_page) -> list[dict]:
             ch = {"text": chr(code), "x0": x0 - left, "x1": x1 - left, "top": char_bottom - size,
                   "bottom": char_bottom, "size": size,
                   "upright": abs(matrix.b) < 1e-6 and abs(matrix.c) < 1e-6 and matrix.a > 0 and matrix.d > 0}
-            same_text = seen.setdefault(ch["text"], [])
-            if any(abs(o["x0"] - ch["x0"]) <= SAME_PLACE and abs(o["top"] - ch["top"]) <= SAME_PLACE
-                   and abs(o["size"] - ch["size"]) < 0.01 for o in same_text):
+            if _printed_before(seen, ch):
                 continue  # fake bold: the same glyph printed again on top of itself
-            same_text.append(ch)
             chars.append(ch)
         return chars
     finally:
         textpage.close()
+
+
+def _printed_before(seen: dict[tuple, list[dict]], ch: dict) -> bool:
+    """Whether the same glyph (text, size) was kept within SAME_PLACE of `ch` (then True); else remember `ch`.
+    Characters are bucketed on a SAME_PLACE grid, so only the 3x3 neighbouring buckets are compared: a page of
+    thousands of equal digits stays linear (comparing with every earlier equal character was quadratic)."""
+    cx, cy = math.floor(ch["x0"] / SAME_PLACE), math.floor(ch["top"] / SAME_PLACE)
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            for o in seen.get((ch["text"], cx + dx, cy + dy), ()):
+                if abs(o["x0"] - ch["x0"]) <= SAME_PLACE and abs(o["top"] - ch["top"]) <= SAME_PLACE \
+                        and abs(o["size"] - ch["size"]) < 0.01:
+                    return True
+    seen.setdefault((ch["text"], cx, cy), []).append(ch)
+    return False
 
 
 # ------------------------------------------------------------------------------------------------ ruling lines
@@ -89,6 +122,8 @@ _IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 def _edges(page, to_page) -> list[dict]:
     edges: list[dict] = []
     n = pdfium_c.FPDFPage_CountObjects(page.raw)
+    if n > limits.MAX_PAGE_OBJECTS:
+        raise TooManyEdges()
     _walk([pdfium_c.FPDFPage_GetObject(page.raw, i) for i in range(n)], _IDENTITY, to_page, edges, depth=0)
     return edges
 
@@ -107,6 +142,8 @@ def _walk(objects, outer, to_page, edges: list[dict], depth: int) -> None:
                 _walk([pdfium_c.FPDFFormObj_GetObject(obj, i) for i in range(count)], matrix, to_page, edges, depth + 1)
             continue
         _path_edges(obj, matrix, to_page, edges)
+        if len(edges) > limits.MAX_PAGE_EDGES:
+            raise TooManyEdges()
 
 
 def _compose(inner, outer):

@@ -14,6 +14,8 @@ def register(sub) -> None:
     add_db(p, creates=True)
     add_json(p, "one JSON object per input document (JSON Lines)")
     p.add_argument("--no-db", action="store_true", help="do not write the archive (with --json: a dry run)")
+    p.add_argument("--allow-loopback", action="store_true",
+                   help="allow URLs on loopback and private addresses (test servers); refused by default")
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("reextract", help="re-run extraction on originals already in the archive",
@@ -37,7 +39,8 @@ def cmd_extract(args) -> int:
 
     archive = None if args.no_db else Archive(args.db)
     try:
-        failed = extract_inputs(archive, args.inputs, on_result=_print_json if args.json else None)
+        failed = extract_inputs(archive, args.inputs, allow_private=args.allow_loopback,
+                                on_result=_print_json if args.json else None)
     finally:
         if archive is not None:
             archive.close()
