@@ -11,36 +11,18 @@ from __future__ import annotations
 import sqlite3
 
 from extract import regions as regions_data
+from storage.serving import labels
 
-# T3 rows in template order, with the printed label (spec §3.2). Used for row order and labels.
-APPLICATION_ROWS: list[tuple[str, str]] = [
-    ("new_received", "一、本年新收政府信息公开申请数量"),
-    ("carried_in", "二、上年结转政府信息公开申请数量"),
-    ("granted", "（一）予以公开"),
-    ("partially_granted", "（二）部分公开"),
-    ("denied_state_secret", "（三）1.属于国家秘密"),
-    ("denied_law_prohibited", "（三）2.其他法律行政法规禁止公开"),
-    ("denied_safety_stability", "（三）3.危及“三安全一稳定”"),
-    ("denied_third_party", "（三）4.保护第三方合法权益"),
-    ("denied_internal_affairs", "（三）5.属于三类内部事务信息"),
-    ("denied_process_info", "（三）6.属于四类过程性信息"),
-    ("denied_enforcement_file", "（三）7.属于行政执法案卷"),
-    ("denied_admin_query", "（三）8.属于行政查询事项"),
-    ("unable_not_held", "（四）1.本机关不掌握相关政府信息"),
-    ("unable_needs_creation", "（四）2.没有现成信息需要另行制作"),
-    ("unable_still_unclear", "（四）3.补正后申请内容仍不明确"),
-    ("unprocessed_petition", "（五）1.信访举报投诉类申请"),
-    ("unprocessed_duplicate", "（五）2.重复申请"),
-    ("unprocessed_publication", "（五）3.要求提供公开出版物"),
-    ("unprocessed_mass_repeat", "（五）4.无正当理由大量反复申请"),
-    ("unprocessed_confirm_reissue", "（五）5.要求行政机关确认或重新出具已获取信息"),
-    ("other_no_correction", "（六）1.逾期不补正、不再处理"),
-    ("other_unpaid_fee", "（六）2.逾期未缴费、不再处理"),
-    ("other_misc", "（六）3.其他"),
-    ("other_handling", "（六）其他处理（2019格式）"),
-    ("results_total", "（七）总计"),
-    ("carried_out", "四、结转下年度继续办理"),
-]
+# Where the site serves a report's page, an original's bytes and its WARC record (nianbao/serve routes them).
+REPORT_PAGE = "/report/"
+ORIGINAL_FILE = "/original/"
+WARC_RECORD = "/warc/"
+# Counts are integers; money (万元) is not. INTEGER affinity stores 17.0 as 17 and keeps 1.5 as 1.5, so a count
+# prints as a count in JSON and CSV and a misread fraction is still seen.
+DECIMAL_COLS = {"fee_amount", "procurement_amount"}
+
+# T3 rows in template order with their printed label (storage.serving.labels); re-exported for bench/serve.py.
+APPLICATION_ROWS = labels.APPLICATION_ROWS
 APPLICATION_COLS = ["natural_person", "org_commercial", "org_research", "org_public_welfare",
                     "org_legal_service", "org_other", "total"]
 ACTIVE_DISCLOSURE_COLS = ["issued", "repealed", "in_force", "decisions", "fee_amount", "new_made",
@@ -78,11 +60,17 @@ def build_regions(conn: sqlite3.Connection) -> int:
 
 
 def build_cell_labels(conn: sqlite3.Connection) -> None:
+    """application_rows (T3 rows in template order, with their refusal group) and cell_labels (the printed label of
+    every row and column key of the three tables: the Chinese beside the keys)."""
     conn.execute("DROP TABLE IF EXISTS application_rows")
     conn.execute("CREATE TABLE application_rows (row_key TEXT PRIMARY KEY, ord INTEGER, label TEXT, grp TEXT)")
     conn.executemany("INSERT INTO application_rows VALUES (?, ?, ?, ?)", [
         (key, i + 1, label, key.split("_")[0] if key.split("_")[0] in ("denied", "unable", "unprocessed", "other")
          else key) for i, (key, label) in enumerate(APPLICATION_ROWS)])
+    conn.execute("DROP TABLE IF EXISTS cell_labels")
+    conn.execute("""CREATE TABLE cell_labels (table_key TEXT, kind TEXT, key TEXT, ord INTEGER, label TEXT,
+        PRIMARY KEY (table_key, kind, key))""")
+    conn.executemany("INSERT INTO cell_labels VALUES (?, ?, ?, ?, ?)", labels.label_rows())
 
 
 # Which total a report is summed into (report_summary.counts_as): every report in exactly one.
@@ -100,17 +88,34 @@ COUNTS_AS_SQL = """CASE
     ELSE coalesce(r.agency_kind, 'unknown') END"""
 
 
+SUMMARY_TOTALS = ["requests_received", "carried_in", "granted", "partially_granted", "refused_denied",
+                  "refused_unable", "refused_unprocessed", "refused_other", "results_total", "carried_out",
+                  "reviews_total", "lawsuits_direct", "lawsuits_after_review", "lawsuits_total"]
+
+# The standard tables a report's template has and the report lacks altogether (the extractor's missing_table flag):
+# such a report has no failing check because nothing could be checked, which is not "passing".
+MISSING_TABLES_SQL = """SELECT report_id, group_concat(json_extract(data, '$.table'), ',') AS tables
+        FROM flags WHERE kind = 'missing_table' AND json_valid(data) GROUP BY report_id"""
+
+# passing / failing (a check fails with blanks taken as unknown) / failing_blanks_as_zero (a check fails only
+# once the report's blank cells are read as 0) / tables_missing (nothing fails, but a whole table of the template
+# is missing) / no checks (no table was read)
+CHECK_STATUS_SQL = """CASE WHEN f.n_checks IS NULL THEN 'no checks'
+           WHEN f.n_strict > 0 THEN 'failing'
+           WHEN f.n_blank_zero > 0 THEN 'failing_blanks_as_zero'
+           WHEN m.tables IS NOT NULL THEN 'tables_missing'
+           ELSE 'passing' END"""
+
+
 def build_report_summary(conn: sqlite3.Connection) -> int:
     conn.execute("DROP TABLE IF EXISTS report_summary")
-    conn.execute("""CREATE TABLE report_summary (
-        report_id TEXT PRIMARY KEY, title TEXT, region_code TEXT, region_name TEXT, province TEXT,
-        prefecture TEXT, region_level TEXT, year INTEGER, agency TEXT, agency_kind TEXT, counts_as TEXT,
-        template TEXT, status TEXT, published_date TEXT, deadline TEXT, days_late INTEGER, url TEXT,
-        document_id INTEGER,
-        requests_received REAL, carried_in REAL, granted REAL, partially_granted REAL,
-        refused_denied REAL, refused_unable REAL, refused_unprocessed REAL, refused_other REAL,
-        results_total REAL, carried_out REAL, reviews_total REAL, lawsuits_direct REAL,
-        lawsuits_after_review REAL, lawsuits_total REAL, n_cells INTEGER, checks_failed INTEGER,
+    counts = ", ".join(f"{c} INTEGER" for c in SUMMARY_TOTALS)
+    conn.execute(f"""CREATE TABLE report_summary (
+        report_id TEXT PRIMARY KEY, title TEXT, report_page TEXT, original_file TEXT, region_code TEXT,
+        region_name TEXT, province TEXT, prefecture TEXT, region_level TEXT, year INTEGER, agency TEXT,
+        agency_kind TEXT, counts_as TEXT, template TEXT, status TEXT, published_date TEXT, deadline TEXT,
+        days_late INTEGER, url TEXT, document_id INTEGER, {counts}, n_cells INTEGER, checks_failed INTEGER,
+        checks_failed_strict INTEGER, checks_failed_blank_zero INTEGER, tables_missing TEXT,
         check_status TEXT, n_flags INTEGER, version INTEGER, n_versions INTEGER, n_sources INTEGER,
         first_seen TEXT, gone_at TEXT, report_key TEXT, latitude REAL, longitude REAL)""")
     app = "table_key = 'applications' AND col_key = 'total' AND "
@@ -135,10 +140,17 @@ def build_report_summary(conn: sqlite3.Connection) -> int:
         WHERE col_key = 'total' AND table_key IN ('applications', 'review_litigation') AND {NOT_DERIVED}
         GROUP BY report_id
     ), failed AS (
-        SELECT report_id, SUM(status = 'fail') AS n_failed, COUNT(*) AS n_checks FROM checks GROUP BY report_id
+        -- strict: fails with blanks as unknown; blank_zero: fails only once the blanks are read as 0
+        SELECT report_id, SUM(status = 'fail') AS n_failed, SUM(status = 'fail' AND strict = 'fail') AS n_strict,
+          SUM(status = 'fail' AND coalesce(strict, '') <> 'fail') AS n_blank_zero, COUNT(*) AS n_checks
+        FROM checks GROUP BY report_id
+    ), missing AS (
+        {MISSING_TABLES_SQL}
     )
     INSERT INTO report_summary
-    SELECT r.id, r.title, r.region_code, r.region_name, r.province, r.prefecture, r.region_level, r.year, r.agency,
+    SELECT r.id, r.title, '{REPORT_PAGE}' || r.id,
+      CASE WHEN r.document_id IS NOT NULL THEN '{ORIGINAL_FILE}' || r.document_id END,
+      r.region_code, r.region_name, r.province, r.prefecture, r.region_level, r.year, r.agency,
       r.agency_kind, {COUNTS_AS_SQL}, r.template, r.status, r.published_date, r.deadline, r.days_late,
       coalesce(r.url, d.url), r.document_id,
       t.requests_received, t.carried_in, t.granted, t.partially_granted, t.refused_denied, t.refused_unable,
@@ -146,13 +158,14 @@ def build_report_summary(conn: sqlite3.Connection) -> int:
       t.lit_direct, t.lit_after,
       CASE WHEN t.lit_direct IS NULL AND t.lit_after IS NULL THEN NULL
            ELSE coalesce(t.lit_direct, 0) + coalesce(t.lit_after, 0) END,
-      r.n_cells, coalesce(f.n_failed, 0),
-      CASE WHEN f.n_checks IS NULL THEN 'no checks' WHEN f.n_failed > 0 THEN 'failing' ELSE 'passing' END,
+      r.n_cells, coalesce(f.n_failed, 0), coalesce(f.n_strict, 0), coalesce(f.n_blank_zero, 0), m.tables,
+      {CHECK_STATUS_SQL},
       r.n_flags, r.version, r.n_versions, r.n_sources, r.first_seen, r.gone_at, r.report_key,
       g.latitude, g.longitude
     FROM reports r
     LEFT JOIN totals t ON t.report_id = r.id
     LEFT JOIN failed f ON f.report_id = r.id
+    LEFT JOIN missing m ON m.report_id = r.id
     LEFT JOIN documents d ON d.id = r.document_id
     LEFT JOIN regions g ON g.code = r.region_code
     ORDER BY r.year, r.region_code, r.id""")
@@ -163,18 +176,18 @@ def build_report_summary(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT count(*) FROM report_summary").fetchone()[0]
 
 
-def _pivot(conn: sqlite3.Connection, name: str, table_key: str, cols: list[str], order_join: str = "",
-           order_col: str = "NULL") -> None:
+def _pivot(conn: sqlite3.Connection, name: str, table_key: str, cols: list[str]) -> None:
     conn.execute(f"DROP TABLE IF EXISTS {name}")
-    col_defs = ", ".join(f"{c} REAL" for c in cols)
-    conn.execute(f"""CREATE TABLE {name} (report_id TEXT, row_key TEXT, row_order INTEGER, region_code TEXT,
-        region_name TEXT, province TEXT, prefecture TEXT, year INTEGER, agency TEXT, agency_kind TEXT,
-        template TEXT, {col_defs}, PRIMARY KEY (report_id, row_key))""")
+    col_defs = ", ".join(f"{c} {'REAL' if c in DECIMAL_COLS else 'INTEGER'}" for c in cols)
+    conn.execute(f"""CREATE TABLE {name} (report_id TEXT, row_key TEXT, row_label TEXT, row_order INTEGER,
+        region_code TEXT, region_name TEXT, province TEXT, prefecture TEXT, year INTEGER, agency TEXT,
+        agency_kind TEXT, template TEXT, {col_defs}, report_page TEXT, PRIMARY KEY (report_id, row_key))""")
     sums = ", ".join(f"SUM(CASE WHEN c.col_key = '{c}' THEN c.value END)" for c in cols)
     conn.execute(f"""INSERT INTO {name}
-        SELECT c.report_id, c.row_key, {order_col}, r.region_code, r.region_name, r.province, r.prefecture,
-          r.year, r.agency, r.agency_kind, r.template, {sums}
-        FROM cells c JOIN reports r ON r.id = c.report_id {order_join}
+        SELECT c.report_id, c.row_key, l.label, l.ord, r.region_code, r.region_name, r.province, r.prefecture,
+          r.year, r.agency, r.agency_kind, r.template, {sums}, '{REPORT_PAGE}' || c.report_id
+        FROM cells c JOIN reports r ON r.id = c.report_id
+        LEFT JOIN cell_labels l ON l.table_key = c.table_key AND l.kind = 'row' AND l.key = c.row_key
         WHERE c.table_key = '{table_key}' AND {NOT_DERIVED.replace('status', 'c.status')}
         GROUP BY c.report_id, c.row_key""")
     for idx in (["row_key", "year"], ["province"], ["year"], ["region_code", "agency", "year"]):
@@ -182,8 +195,7 @@ def _pivot(conn: sqlite3.Connection, name: str, table_key: str, cols: list[str],
 
 
 def build_pivots(conn: sqlite3.Connection) -> None:
-    _pivot(conn, "applications_wide", "applications", APPLICATION_COLS,
-           "LEFT JOIN application_rows ar ON ar.row_key = c.row_key", "ar.ord")
+    _pivot(conn, "applications_wide", "applications", APPLICATION_COLS)
     _pivot(conn, "active_disclosure_wide", "active_disclosure", ACTIVE_DISCLOSURE_COLS)
     # Province × year × T3 row totals: the refusal-reason chart and query read this small rollup instead of
     # scanning applications_wide (25 rows per report).
@@ -199,18 +211,41 @@ def build_pivots(conn: sqlite3.Connection) -> None:
 VIEWS: dict[str, str] = {
     "applications_long": """
         SELECT c.report_id, r.region_code, r.region_name, r.province, r.year, r.agency, r.template,
-          c.row_key, ar.label AS row_label, c.col_key, c.value, c.raw, c.status, c.page, c.src_line
+          c.row_key, ar.label AS row_label, c.col_key, cl.label AS col_label, c.value, c.raw, c.status, c.page,
+          c.src_line, '{report_page}' || c.report_id || '#c-applications-' || c.row_key || '-' || c.col_key
+            AS cell_page
         FROM cells c JOIN reports r ON r.id = c.report_id
         LEFT JOIN application_rows ar ON ar.row_key = c.row_key
+        LEFT JOIN cell_labels cl ON cl.table_key = 'applications' AND cl.kind = 'col' AND cl.key = c.col_key
         WHERE c.table_key = 'applications'""",
+    # Every failed check, told apart: kind = strict (fails with blanks as unknown) / blanks_as_zero (fails only
+    # once blank cells are read as 0); plus one row per standard table missing from a report (kind
+    # table_missing): nothing in it could fail, which does not make it pass.
     "check_failures": """
-        SELECT k.id AS check_id, k.rule, k.table_key, k.row_key, k.col_key, k.lhs, k.rhs, k.lhs_bz, k.rhs_bz,
+        SELECT k.id AS check_id, k.rule,
+          CASE WHEN k.strict = 'fail' THEN 'strict' ELSE 'blanks_as_zero' END AS kind,
+          k.table_key, k.row_key, rl.label AS row_label, k.col_key, cl.label AS col_label,
+          k.lhs, k.rhs, k.lhs_bz, k.rhs_bz, k.strict, k.blank_as_zero,
           k.detail, k.report_id, r.title, r.region_code, r.region_name, r.province, r.year, r.agency,
           r.document_id, coalesce(r.url, d.url) AS document_url,
           '{db}/cells/' || k.report_id || ',' || k.table_key || ',' || k.row_key || ',' || k.col_key AS cell_path,
-          '{db}/reports/' || k.report_id AS report_path
+          '{db}/reports/' || k.report_id AS report_path,
+          '{report_page}' || k.report_id AS report_page,
+          '{report_page}' || k.report_id || '#check-' || k.id AS check_page,
+          CASE WHEN r.document_id IS NOT NULL THEN '{original_file}' || r.document_id END AS original_file
         FROM checks k JOIN reports r ON r.id = k.report_id LEFT JOIN documents d ON d.id = r.document_id
-        WHERE k.status = 'fail'""",
+        LEFT JOIN cell_labels rl ON rl.table_key = k.table_key AND rl.kind = 'row' AND rl.key = k.row_key
+        LEFT JOIN cell_labels cl ON cl.table_key = k.table_key AND cl.kind = 'col' AND cl.key = k.col_key
+        WHERE k.status = 'fail'
+        UNION ALL
+        SELECT NULL, 'missing_table', 'table_missing', json_extract(f.data, '$.table'), NULL, NULL, NULL, NULL,
+          NULL, NULL, NULL, NULL, NULL, NULL, f.detail, f.report_id, r.title, r.region_code, r.region_name,
+          r.province, r.year, r.agency, r.document_id, coalesce(r.url, d.url), NULL,
+          '{db}/reports/' || f.report_id, '{report_page}' || f.report_id,
+          '{report_page}' || f.report_id || '#t-' || json_extract(f.data, '$.table'),
+          CASE WHEN r.document_id IS NOT NULL THEN '{original_file}' || r.document_id END
+        FROM flags f JOIN reports r ON r.id = f.report_id LEFT JOIN documents d ON d.id = r.document_id
+        WHERE f.kind = 'missing_table' AND json_valid(f.data)""",
     # S1: what an agency carried out of year N should come back as carried in to N+1.
     "carryover_chain": """
         SELECT a.region_code, a.region_name, a.province, a.agency, a.year AS year_n, a.carried_out AS carried_out_n,
@@ -244,4 +279,5 @@ VIEWS: dict[str, str] = {
 def build_views(conn: sqlite3.Connection, db_name: str) -> None:
     for name, sql in VIEWS.items():
         conn.execute(f"DROP VIEW IF EXISTS {name}")
-        conn.execute(f"CREATE VIEW {name} AS {sql.format(db='/' + db_name)}")
+        conn.execute(f"CREATE VIEW {name} AS "
+                     + sql.format(db="/" + db_name, report_page=REPORT_PAGE, original_file=ORIGINAL_FILE))

@@ -46,6 +46,10 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
     "application_rows": ("Rows of table T3 in template order, with printed labels", {
         "row_key": "Canonical row key", "ord": "Order in the template", "label": "Label as printed",
         "grp": "Group: denied / unable / unprocessed / other, or the row itself"}),
+    "cell_labels": ("表格标签 — the printed Chinese label of every row and column key of the three tables", {
+        "table_key": "active_disclosure (T2) / applications (T3) / review_litigation (T4)",
+        "kind": "row / col", "key": "The key (cells.row_key or cells.col_key)", "ord": "Order in the template",
+        "label": "Label as printed (中文)"}),
     "report_summary": ("报告摘要 — one row per report (its current version; copies and earlier versions are never "
                        "counted) with the key totals (searchable: 全文检索)", {
         **{k: v for k, v in REPORT_CONTEXT.items()},
@@ -61,7 +65,12 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
         "n_sources": "Places the report was found (copies included)", "first_seen": "First seen (UTC)",
         "gone_at": "When no place served it any more (404/410)",
         "report_key": "Its identity: region|unit|year (or content:… when unreadable)",
-        "url": "Original document URL", "document_id": "Main source document",
+        "url": "Original document URL, where it was published (the portal; often dead later)",
+        "document_id": "Main source document",
+        "report_page": "Path of the report's page on this site: its tables as printed, checks, text, versions and "
+                       "originals",
+        "original_file": "Path on this site of the archived original the tables were read from (its bytes, with "
+                         "its content type)",
         "requests_received": f"新收申请 new requests received ({T3}, row 一)",
         "carried_in": f"上年结转 carried in from last year ({T3}, row 二)",
         "granted": "予以公开 granted", "partially_granted": "部分公开 partially granted",
@@ -74,11 +83,17 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
         "lawsuits_direct": "行政诉讼 lawsuits without prior review, total",
         "lawsuits_after_review": "行政诉讼 lawsuits after review, total",
         "lawsuits_total": "行政诉讼 lawsuits, total of both kinds",
-        "n_cells": "Cells extracted", "checks_failed": "Failed consistency checks",
-        "check_status": "passing / failing / no checks", "n_flags": "Warnings",
+        "n_cells": "Cells extracted", "checks_failed": "Failed consistency checks (both kinds below)",
+        "checks_failed_strict": "Checks that fail as printed (blank cells taken as unknown)",
+        "checks_failed_blank_zero": "Checks that fail only once the report's blank cells are read as 0",
+        "tables_missing": "Standard tables of its template missing from the report altogether (comma-separated)",
+        "check_status": "failing (a check fails as printed) / failing_blanks_as_zero (fails only with blanks as 0) "
+                        "/ tables_missing (nothing fails, but a whole table is missing) / passing / no checks (no "
+                        "table read)", "n_flags": "Warnings",
         "latitude": "Latitude of the region (for the map)", "longitude": "Longitude of the region"}),
     "applications_wide": ("T3 one row per report × row, with the 7 applicant columns", {
-        **REPORT_CONTEXT, "row_key": "T3 row", "row_order": "Row position in the template",
+        **REPORT_CONTEXT, "row_key": "T3 row", "row_label": "行 — the row's label as printed",
+        "row_order": "Row position in the template", "report_page": "Path of the report's page on this site",
         "natural_person": "自然人", "org_commercial": "商业企业", "org_research": "科研机构",
         "org_public_welfare": "社会公益组织", "org_legal_service": "法律服务机构", "org_other": "其他组织",
         "total": "总计"}),
@@ -89,7 +104,9 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
         "org_research": "科研机构", "org_public_welfare": "社会公益组织", "org_legal_service": "法律服务机构",
         "org_other": "其他组织", "total": "总计"}),
     "active_disclosure_wide": ("T2 one row per report × row (规章, 规范性文件, 行政许可 …)", {
-        **REPORT_CONTEXT, "row_key": "T2 row", "row_order": "(unused)", "issued": "本年制发件数",
+        **REPORT_CONTEXT, "row_key": "T2 row", "row_label": "行 — the row's label as printed",
+        "row_order": "Row position in the template", "report_page": "Path of the report's page on this site",
+        "issued": "本年制发件数",
         "repealed": "本年废止件数", "in_force": "现行有效件数", "decisions": "本年处理决定数量",
         "fee_amount": "本年收费金额 (万元)", "new_made": "本年新制作数量 (2019)", "new_published": "本年新公开数量 (2019)",
         "total_published": "对外公开总数量 (2019)", "prev_year_items": "上一年项目数量 (2019)",
@@ -97,10 +114,21 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
         "procurement_amount": "采购总金额 (万元, 2019)"}),
     "applications_long": ("T3 cells, one row per cell, with report context", {
         **REPORT_CONTEXT, "row_key": "T3 row", "row_label": "Row label", "col_key": "Applicant column",
+        "col_label": "Column label as printed", "cell_page": "The cell on its report's page (path on this site)",
         "value": "Value", "raw": "Text as found", "status": "num / blank / dash / text", "page": "PDF page",
         "src_line": "Line in the text"}),
-    "check_failures": ("Failed consistency checks, with links to the cell, the report and the original", {
-        "check_id": "Check id", "rule": "Rule R1…R7", "table_key": "Table", "row_key": "Row", "col_key": "Column",
+    "check_failures": ("Failed consistency checks, strict ones told apart from those that fail only with blanks "
+                       "read as 0, plus the standard tables missing from a report; with links to the report page, "
+                       "the cell and the original", {
+        "check_id": "Check id (empty for a missing table)", "rule": "Rule R1…R7, or missing_table",
+        "kind": "strict (fails as printed, blanks taken as unknown) / blanks_as_zero (fails only once blank cells "
+                "are read as 0) / table_missing (a whole table of the template is not in the report)",
+        "table_key": "Table", "row_key": "Row", "row_label": "Row label as printed", "col_key": "Column",
+        "col_label": "Column label as printed", "strict": "Result with blanks as unknown: pass / fail / uncertain",
+        "blank_as_zero": "Result with blanks as 0: pass / fail / uncertain",
+        "report_page": "Path of the report's page on this site",
+        "check_page": "The check on the report's page, its cells marked (path on this site)",
+        "original_file": "Path on this site of the archived original the tables were read from",
         "lhs": "Left side", "rhs": "Right side", "lhs_bz": "Left side, blanks as 0", "rhs_bz": "Right side, blanks as 0",
         "detail": "Explanation", "report_id": "Report", "title": "Report title", "region_code": "Division code",
         "region_name": "Region", "province": "Province", "year": "Year", "agency": "Agency",
