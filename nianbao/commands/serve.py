@@ -42,5 +42,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"prepared {db}: {counts}")
     if args.prepare_only:
         return 0
-    serve(db, host=args.host, port=args.port, offline_map=args.offline_map)
+    # a published snapshot's originals and WARC records stay beside the working archive
+    serve(db, host=args.host, port=args.port, offline_map=args.offline_map,
+          archive_dir=Path(args.publish_from).resolve().parent if args.publish_from else None)
     return 0

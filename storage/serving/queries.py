@@ -18,19 +18,38 @@ CHART_SQL: dict[str, str] = {
 }
 
 
+SEARCH_PAGE_SIZE = 50
+# bm25 over the bigram index (title ×10). FTS5 floors the idf of a word found in more than half the reports at
+# 1e-6, so for such a word every score is tiny (rounded, they all showed -0.0) while the order they give (by
+# frequency and length) still holds: hence the raw score as rank and `relevance`, each score as a percentage of
+# the best one. The page is cut before the snippets are made, so only its rows pay for them.
+SEARCH_SQL = f"""WITH hits AS (
+  SELECT rowid, bm25({FTS_TABLE}, 10.0, 1.0) AS score FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH fts_query(:q)
+), ranked AS (
+  SELECT rowid, score, count(*) OVER () AS total, min(score) OVER () AS best FROM hits
+), page AS (
+  SELECT * FROM ranked ORDER BY score, rowid
+  LIMIT {SEARCH_PAGE_SIZE} OFFSET {SEARCH_PAGE_SIZE} * (max(1, CAST(coalesce(nullif(:page, ''), '1') AS INTEGER)) - 1)
+)
+SELECT rs.report_id, rs.title, rs.region_name, rs.province, rs.year, rs.agency, rs.check_status,
+  cjk_snippet((SELECT group_concat(s.text, ' ') FROM sections s WHERE s.report_id = rs.report_id), :q) AS snippet,
+  h.score AS rank, CASE WHEN h.best < 0 THEN round(100.0 * h.score / h.best, 1) ELSE 100.0 END AS relevance,
+  h.total, rs.report_page
+FROM page h JOIN report_summary rs ON rs.rowid = h.rowid
+ORDER BY h.score, h.rowid"""
+
+
 def canned_queries() -> dict[str, dict]:
     latest = "coalesce(nullif(:year, ''), (SELECT max(year) FROM report_summary))"
     return {
         "search": {
             "title": "全文检索 Full-text search",
             "description": "Reports whose title or text contains the words (2+ Chinese characters work: 复议, 诉讼, "
-                           "公开). Ranked by bm25, title weighted ×10; the snippet marks the match with 【】.",
-            "sql": f"""SELECT rs.report_id, rs.title, rs.region_name, rs.province, rs.year, rs.agency,
-  cjk_snippet((SELECT group_concat(s.text, ' ') FROM sections s WHERE s.report_id = rs.report_id), :q) AS snippet,
-  round(bm25({FTS_TABLE}, 10.0, 1.0), 3) AS rank
-FROM {FTS_TABLE} JOIN report_summary rs ON rs.rowid = {FTS_TABLE}.rowid
-WHERE {FTS_TABLE} MATCH fts_query(:q)
-ORDER BY rank LIMIT 100""",
+                           "公开). Words separated by spaces must all occur; A OR B: either; -word: not; \"…\": a "
+                           "phrase. Ranked by bm25 over the bigram index, title weighted ×10 (rank: bm25, lower is "
+                           "better; relevance: % of the best hit's score); total: all matches; "
+                           f"{SEARCH_PAGE_SIZE} per :page (1, 2, …). The snippet marks the match with 【】.",
+            "sql": SEARCH_SQL,
         },
         "requests_per_county": {
             "title": "各县申请数量 Requests per county for a year",
@@ -114,3 +133,66 @@ FROM report_summary WHERE days_late > 0 ORDER BY days_late DESC""",
 FROM coverage WHERE year = {latest} AND unit_kind = 'government' AND latitude IS NOT NULL""",
         },
     }
+
+
+# -- the site's own pages (nianbao/serve): read through Datasette, read-only ---------------------------------------
+DOCUMENT_COLUMNS = ("d.id, d.sha256, d.url, d.final_url, d.path, d.content_type, d.declared_type, d.filename, "
+                    "d.size, d.http_status, d.fetched_at, d.added_at, d.role")
+DOCUMENT_SQL = f"SELECT {DOCUMENT_COLUMNS} FROM documents d WHERE d.id = :id"
+DOCUMENT_BY_SHA_SQL = f"SELECT {DOCUMENT_COLUMNS} FROM documents d WHERE d.sha256 = :sha ORDER BY d.id LIMIT 1"
+# The reports a document belongs to (a copy can be in several): where /document/<id> leads.
+DOCUMENT_REPORTS_SQL = """SELECT DISTINCT report_id FROM (
+    SELECT report_id FROM report_documents WHERE document_id = :id
+    UNION ALL SELECT report_id FROM report_sources WHERE report_id IS NOT NULL AND cells_document_id = :id
+    UNION ALL SELECT rs.report_id FROM report_sources rs, json_each(rs.documents) j
+      WHERE rs.report_id IS NOT NULL AND j.value = :id)
+  ORDER BY report_id LIMIT 20"""
+
+REPORT_SQL: dict[str, str] = {
+    "report": """SELECT r.*, rs.counts_as, rs.check_status, rs.checks_failed_strict, rs.checks_failed_blank_zero,
+  rs.tables_missing, rs.report_page, rs.original_file
+FROM reports r LEFT JOIN report_summary rs ON rs.report_id = r.id WHERE r.id = :id""",
+    # every document the report was ever read from: its current documents, its versions', its copies'
+    "documents": f"""WITH ids AS (
+    SELECT document_id AS id FROM report_documents WHERE report_id = :id
+    UNION SELECT document_id FROM report_versions WHERE report_id = :id AND document_id IS NOT NULL
+    UNION SELECT j.value FROM report_sources rs, json_each(rs.documents) j WHERE rs.report_id = :id)
+SELECT {DOCUMENT_COLUMNS}, rd.role AS report_role FROM ids JOIN documents d ON d.id = ids.id
+LEFT JOIN report_documents rd ON rd.report_id = :id AND rd.document_id = d.id
+ORDER BY rd.role IS NULL, rd.role <> 'page', d.id LIMIT 200""",
+    "cells": """SELECT table_key, row_key, col_key, value, raw, status, unit, document_id, src_table, src_row,
+  src_col, src_line, page, bbox, confidence FROM cells WHERE report_id = :id""",
+    "checks": """SELECT id, rule, table_key, row_key, col_key, status, strict, blank_as_zero, lhs, rhs, lhs_bz, rhs_bz,
+  detail FROM checks WHERE report_id = :id ORDER BY status = 'pass', status <> 'fail', rule, id""",
+    "flags": "SELECT id, kind, detail, data FROM flags WHERE report_id = :id ORDER BY id",
+    "sections": "SELECT ord, key, number, title, text FROM sections WHERE report_id = :id ORDER BY ord",
+    "versions": """SELECT version, content_id, url, document_id, first_seen, last_seen, superseded_at, status, gone_at,
+  http_status, n_cells FROM report_versions WHERE report_id = :id ORDER BY version DESC""",
+    "changes": """SELECT old_version, new_version, table_key, row_key, col_key, old_value, new_value, old_raw, new_raw,
+  detected_at FROM cell_changes WHERE report_id = :id ORDER BY new_version DESC, table_key, row_key, col_key
+LIMIT 2000""",
+    "sources": """SELECT source, content_id, role, documents, cells_document_id, adcode, first_seen, last_seen, status,
+  gone_at, http_status FROM report_sources WHERE report_id = :id ORDER BY first_seen, source LIMIT 500""",
+}
+
+# The home page: how big and how complete the archive is.
+HOME_SQL: dict[str, str] = {
+    "totals": """SELECT (SELECT count(*) FROM report_summary) AS reports,
+  (SELECT count(*) FROM documents) AS documents,
+  (SELECT count(*) FROM cells) AS cells,
+  (SELECT count(DISTINCT region_code) FROM report_summary WHERE region_level IN ('county', 'township')) AS counties,
+  (SELECT count(DISTINCT province) FROM report_summary) AS provinces,
+  (SELECT min(year) FROM report_summary) AS first_year, (SELECT max(year) FROM report_summary) AS last_year,
+  (SELECT count(*) FROM report_summary WHERE check_status = 'failing') AS failing_strict,
+  (SELECT count(*) FROM report_summary WHERE check_status = 'failing_blanks_as_zero') AS failing_blank_zero,
+  (SELECT count(*) FROM report_summary WHERE check_status = 'tables_missing') AS tables_missing,
+  (SELECT max(year) FROM coverage WHERE unit_kind = 'government' AND expected = 1) AS due_year""",
+    # per province, for the latest year whose government reports are due: how many counties have theirs
+    "coverage": """SELECT province, count(*) AS counties, sum(reports_found > 0) AS with_report,
+  sum(status = 'complete') AS complete, sum(status IN ('extracted_failing_checks')) AS failing,
+  sum(status IN ('not_crawled', 'crawl_failed', 'no_column')) AS not_reached
+FROM coverage WHERE unit_kind = 'government' AND year = :year
+GROUP BY province ORDER BY with_report DESC, province""",
+    "recent": """SELECT report_id, title, region_name, province, year, agency, check_status, report_page
+FROM report_summary ORDER BY first_seen DESC, report_id LIMIT 8""",
+}

@@ -78,16 +78,72 @@ def _term(term: str) -> str:
     return f'"{words}"'
 
 
-def fts_query(query: str | None) -> str:
-    """User search text -> FTS5 MATCH expression. Whitespace-separated terms are ANDed (as in Datasette);
-    a "quoted phrase" stays one term. Non-Chinese terms are quoted as Datasette's escape_fts does."""
-    if not query:
-        return '""'
+class SearchSyntaxError(ValueError):
+    """A query that cannot mean what it says (only exclusions, a dangling OR): refused with this message rather than
+    silently searched for something else."""
+
+
+def _words(query: str) -> list[str]:
     if query.count('"') % 2:
         query += '"'
-    terms = [t for t in _TOKEN_SPLIT.split(query) if t and t != '""']
-    exprs = [e for e in (_term(t) for t in terms) if e]
-    return " ".join(exprs) if exprs else '""'
+    return [t for t in _TOKEN_SPLIT.split(query) if t and t != '""']
+
+
+def parse_query(query: str | None) -> tuple[list[list[str]], list[str]]:
+    """Search text -> (groups, excluded). Words separated by spaces must all occur; `A OR B` (OR in capitals)
+    lets either do; `-word` excludes reports containing it; "…" keeps a phrase together. Each group is a list of
+    alternatives; every group must match, no excluded term may. Raises SearchSyntaxError."""
+    groups: list[list[str]] = []
+    excluded: list[str] = []
+    pending_or = False
+    for word in _words(query or ""):
+        if word == "OR":
+            if not groups or pending_or:
+                raise SearchSyntaxError("OR needs a word on each side, e.g. 复议 OR 诉讼")
+            pending_or = True
+            continue
+        if word.startswith("-") and word.strip('-"'):
+            if pending_or:
+                raise SearchSyntaxError("OR needs a word to find on each side, not an exclusion (-word)")
+            excluded.append(word[1:])
+            continue
+        if pending_or:
+            groups[-1].append(word)
+            pending_or = False
+        else:
+            groups.append([word])
+    if pending_or:
+        raise SearchSyntaxError("OR needs a word on each side, e.g. 复议 OR 诉讼")
+    if excluded and not groups:
+        raise SearchSyntaxError(f"-{excluded[0]} only excludes: add a word to find, e.g. 公开 -{excluded[0]}")
+    return groups, excluded
+
+
+def fts_query(query: str | None) -> str:
+    """User search text -> FTS5 MATCH expression (see parse_query): groups ANDed, alternatives ORed, exclusions
+    NOTed. Chinese is rewritten into bigram phrases; other terms are quoted as Datasette's escape_fts does."""
+    groups, excluded = parse_query(query)
+    exprs = []
+    for group in groups:
+        alts = [e for e in (_term(t) for t in group) if e]
+        if alts:
+            exprs.append(alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")")
+    if not exprs:
+        return '""'
+    expr = " AND ".join(exprs) if len(exprs) > 1 else exprs[0]
+    nots = [e for e in (_term(t) for t in excluded) if e]
+    if nots:
+        expr = f"({expr}) NOT " + (nots[0] if len(nots) == 1 else "(" + " OR ".join(nots) + ")")
+    return expr
+
+
+def query_problem(query: str | None) -> str | None:
+    """The reason a search is refused, or None when it is fine."""
+    try:
+        parse_query(query)
+    except SearchSyntaxError as exc:
+        return str(exc)
+    return None
 
 
 def snippet(text: str | None, query: str | None, width: int = 40, mark: tuple[str, str] = ("【", "】")) -> str:
@@ -96,7 +152,8 @@ def snippet(text: str | None, query: str | None, width: int = 40, mark: tuple[st
     if not text:
         return ""
     text = " ".join(fold(text).split())
-    terms = [fold(t.strip('"')) for t in _TOKEN_SPLIT.split(query or "") if t and t.strip('"')]
+    terms = [fold(t.strip('"')) for t in _TOKEN_SPLIT.split(query or "")
+             if t and t.strip('"') and t != "OR" and not t.startswith("-")]
     for term in terms:
         term = "".join(term.split()) if _HAN_RUN.search(term) else term
         i = text.find(term)
