@@ -41,6 +41,10 @@ def render(row, value, column: str, table: str | None) -> Markup | None:
         return None
     if column in REPORT_COLUMNS or (table == "reports" and column == "id"):
         return report_link(value)
+    if column == "title" and isinstance(value, str):  # a report's title leads to its page
+        report = _get(row, "report_id") or (_get(row, "id") if table == "reports" else None)
+        if isinstance(report, str) and report:
+            return _a(REPORT_PAGE + report, value)
     if column in PATH_COLUMNS and isinstance(value, str) and value.startswith("/"):
         return _a(value, value)
     if column == "atom_link" and isinstance(value, str) and value.startswith("/"):

@@ -30,7 +30,9 @@ async def render(datasette, request, template: str, context: dict, status: int =
 
 async def home(request, datasette):
     totals = await site.first(datasette, HOME_SQL["totals"])
-    year = totals["due_year"] if totals else None
+    # the latest year whose county government reports are due and of which the archive has any (a year just
+    # due, with nothing crawled yet, would only say 0)
+    year = (totals["covered_year"] or totals["due_year"]) if totals else None
     coverage = await site.rows(datasette, HOME_SQL["coverage"], {"year": year}) if year else []
     recent = await site.rows(datasette, HOME_SQL["recent"])
     reached = [c for c in coverage if c["with_report"]]

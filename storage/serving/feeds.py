@@ -1,6 +1,7 @@
 """Feeds: new reports, changed reports (silent edits), new check failures, newly blocked portals.
 
-Each feed is a SQL view (feed_*) with the columns datasette-atom wants — atom_id, atom_title, atom_updated
+Report entries link to the report's page in the archive (/report/<id>, made absolute by the plugin), not to the
+portal, which may be gone. Each feed is a SQL view (feed_*) with the columns datasette-atom wants — atom_id, atom_title, atom_updated
 (ISO 8601 with time zone), atom_link, atom_content — plus `province` to filter on. CANNED_QUERIES wraps each
 view in a canned query taking :province (empty = all provinces), to merge into the Datasette metadata
 ("queries" of the archive database). Then, for a database served as `archive`:
@@ -25,7 +26,7 @@ SELECT 'tag:nianbao,2024:report/' || r.id AS atom_id,
   coalesce(r.region_name, r.agency, '?') || ' ' || coalesce(r.year, '') || ' — ' || coalesce(r.title, r.id)
     AS atom_title,
   coalesce(r.first_seen, r.extracted_at) AS atom_updated,
-  coalesce(r.url, '') AS atom_link,
+  '/report/' || r.id AS atom_link,
   coalesce(r.agency, '') || ' (' || coalesce(r.agency_kind, '?') || '), ' || coalesce(r.province, '') ||
     coalesce(r.prefecture, '') || coalesce(r.region_name, '') || ', year ' || coalesce(r.year, '?') ||
     ': template ' || coalesce(r.template, '?') || ', ' || r.n_cells || ' cells, ' || r.n_checks_failed ||
@@ -41,7 +42,7 @@ SELECT 'tag:nianbao,2024:change/' || v.report_id || '/' || v.version AS atom_id,
     || '): ' || (SELECT count(*) FROM cell_changes c WHERE c.report_id = v.report_id AND c.new_version = v.version)
     || ' cells' AS atom_title,
   v.first_seen AS atom_updated,
-  v.url AS atom_link,
+  '/report/' || v.report_id || '#versions' AS atom_link,
   coalesce(r.title, '') || ' was edited after publication. Changed cells: ' || coalesce((
     SELECT group_concat(c.table_key || '/' || c.row_key || '/' || c.col_key || ': ' || coalesce(c.old_raw, '∅')
                         || ' → ' || coalesce(c.new_raw, '∅'), '; ')
@@ -59,7 +60,7 @@ SELECT 'tag:nianbao,2024:checks/' || r.id AS atom_id,
   coalesce(r.region_name, r.agency, '?') || ' ' || coalesce(r.year, '') || ' — ' || count(*) ||
     ' failed checks' AS atom_title,
   r.extracted_at AS atom_updated,
-  coalesce(r.url, '') AS atom_link,
+  '/report/' || r.id || '#checks' AS atom_link,
   coalesce(r.title, r.id) || ': ' || group_concat(k.rule || ' ' || coalesce(k.table_key, '') || '/' ||
     coalesce(k.row_key, '') || '/' || coalesce(k.col_key, '') ||
     CASE WHEN k.detail IS NOT NULL AND k.detail <> '' THEN ' (' || k.detail || ')' ELSE '' END, '; ')

@@ -186,7 +186,9 @@ HOME_SQL: dict[str, str] = {
   (SELECT count(*) FROM report_summary WHERE check_status = 'failing') AS failing_strict,
   (SELECT count(*) FROM report_summary WHERE check_status = 'failing_blanks_as_zero') AS failing_blank_zero,
   (SELECT count(*) FROM report_summary WHERE check_status = 'tables_missing') AS tables_missing,
-  (SELECT max(year) FROM coverage WHERE unit_kind = 'government' AND expected = 1) AS due_year""",
+  (SELECT max(year) FROM coverage WHERE unit_kind = 'government' AND expected = 1) AS due_year,
+  (SELECT max(year) FROM coverage WHERE unit_kind = 'government' AND expected = 1 AND reports_found > 0)
+    AS covered_year""",
     # per province, for the latest year whose government reports are due: how many counties have theirs
     "coverage": """SELECT province, count(*) AS counties, sum(reports_found > 0) AS with_report,
   sum(status = 'complete') AS complete, sum(status IN ('extracted_failing_checks')) AS failing,

@@ -22,7 +22,7 @@ REPORT_CONTEXT = {
 }
 
 _FEED_COLUMNS = {"atom_id": "Entry id (stable)", "atom_title": "Entry title", "atom_updated": "When it happened (UTC)",
-                 "atom_link": "Link to the report or portal", "atom_content": "Entry text",
+                 "atom_link": "Link: the report's page in this archive (path; absolute in the Atom feed), or the portal", "atom_content": "Entry text",
                  "province": "Province (filter feeds with ?province=)"}
 
 DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
