@@ -249,11 +249,22 @@ def test_served_immutable_with_inspect_counts(archive):
 def test_fts_query_rewrites_chinese_into_bigram_phrases():
     assert fts.fts_query("复议") == '"复议"'
     assert fts.fts_query("行政复议") == '"行政 政复 复议"'
-    assert fts.fts_query("複議 诉讼") == '"复议" "诉讼"'
+    assert fts.fts_query("複議 诉讼") == '"复议" AND "诉讼"'
+    assert fts.fts_query("复议 OR 诉讼") == '("复议" OR "诉讼")'
+    assert fts.fts_query("复议 诉讼 OR 申请 -公开") == '("复议" AND ("诉讼" OR "申请")) NOT "公开"'
     assert fts.fts_query("复") == '"复" *'
     assert fts.fts_query('"unbalanced') == '"unbalanced"'
     assert fts.fts_query("") == '""'
     assert fts.index_text("行政复议，诉讼") .split() == ["行政", "政复", "复议", "，", "诉讼"]
+
+
+def test_search_syntax_that_cannot_mean_what_it_says_is_refused():
+    for query, reason in (("-诉讼", "only excludes"), ("OR 复议", "OR needs"), ("复议 OR", "OR needs"),
+                          ("复议 OR -诉讼", "not an exclusion")):
+        with pytest.raises(fts.SearchSyntaxError, match=reason):
+            fts.fts_query(query)
+        assert reason in fts.query_problem(query)
+    assert fts.query_problem("复议 -诉讼") is None
 
 
 def test_snippet_marks_the_match():
