@@ -24,6 +24,7 @@ MIME = {"text": "text/plain; charset=utf-8", "html": "text/html", "pdf": "applic
         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "doc": "application/msword", "wps": "application/vnd.ms-works", "xls": "application/vnd.ms-excel",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "image": None}
+SNIFF_BYTES = 64 * 1024
 EXTENSION = {"text": ".txt", "html": ".html", "pdf": ".pdf", "docx": ".docx", "doc": ".doc", "wps": ".wps",
              "xls": ".xls", "xlsx": ".xlsx"}
 
@@ -65,6 +66,11 @@ async def original_response(datasette, doc: dict | None, what: str):
     path = blobs / sha[:2] / sha[2:4] / sha if blobs else None
     if path is None or not path.is_file():
         return site.not_found(f"{what}: the original ({sha}) is not in this archive's blobs/ ({blobs})")
+    if not doc.get("content_type"):  # stored without its kind (older archives): sniff the first bytes
+        from extract.formats import kind_of
+
+        with open(path, "rb") as fh:
+            doc = {**doc, "content_type": kind_of(fh.read(SNIFF_BYTES), doc.get("filename"))}
     return site.StreamResponse(lambda: site.file_chunks(path), content_type=content_type_of(doc),
                                filename=filename_of(doc), length=path.stat().st_size,
                                headers={"Cache-Control": "public, max-age=86400, immutable",
