@@ -176,41 +176,55 @@ def extract_sources(archive: Archive, sources: list[Source], *, force: bool = Fa
     """Extract each source (what was recorded before is only confirmed, unless force); one failure never stops
     the batch: it is recorded in `errors` with the source it came from."""
     summary = Summary()
+    total = len(sources)
     for n, source in enumerate(sources, start=1):
         page = source.documents[0]
         missing = [d for d in source.documents if not archive.blobs.has(d["sha256"])]
         if missing:
-            archive.record_error(source.label, "original_missing",
-                                 f"{source.label}: the kept original {missing[0]['sha256']} is not in blobs/",
-                                 stage="reextract", document_id=missing[0]["id"])
+            message = f"{source.label}: the kept original {missing[0]['sha256']} is not in blobs/"
+            archive.record_error(source.label, "original_missing", message, stage="reextract",
+                                 document_id=missing[0]["id"])
             summary.missing_originals += 1
             summary.errors += 1
+            _failed(progress, n, total, source.label, "original_missing", message)
             continue
         known = None if force else archive.sighting(source.key, source.content_id)
         if known is not None and known["role"] is not None:
             summary.skipped += 1
             report_id = archive.touch(source.key, source.content_id, source.seen_at or known["last_seen"])
             link_item(archive, source, report_id)
+            if progress:
+                progress(n, total, source.label, None)
             continue
+        if hasattr(progress, "begin"):
+            progress.begin(n, total, source.label)
         try:
             result, report_id = extract_source(archive, source)
         except Exception as exc:  # one report never stops the batch
             summary.errors += 1
-            archive.record_error(source.label, type(exc).__name__, f"{source.label}: {exc}"[:1000],
-                                 stage="extract", document_id=page["id"])
+            message = f"{source.label}: {exc}"[:1000]
+            archive.record_error(source.label, type(exc).__name__, message, stage="extract", document_id=page["id"])
+            _failed(progress, n, total, source.label, type(exc).__name__, message)
             continue
         summary.extracted += 1
         summary.errors += bool(result.errors)
         if collect:
             summary.results.append((source, result, report_id))
         if progress:
-            progress(n, len(sources), source.label, result)
+            progress(n, total, source.label, result)
+    if hasattr(progress, "close"):
+        progress.close()
     return summary
 
 
-def extract_pending(archive: Archive, adcodes: list[str] | None = None) -> dict:
+def _failed(progress, n: int, total: int, label: str, kind: str, message: str) -> None:
+    if progress:
+        progress(n, total, label, ExtractionResult(source=label, errors=[{"kind": kind, "message": message}]))
+
+
+def extract_pending(archive: Archive, adcodes: list[str] | None = None, progress=None) -> dict:
     """The crawl's extraction step: every report link of these portals whose bytes were not recorded yet."""
-    return extract_sources(archive, crawl_sources(archive, adcodes)).as_dict()
+    return extract_sources(archive, crawl_sources(archive, adcodes), progress=progress).as_dict()
 
 
 def reextract(archive: Archive, *, errors_only: bool = False, progress=None, collect: bool = False) -> Summary:
@@ -224,11 +238,96 @@ def reextract(archive: Archive, *, errors_only: bool = False, progress=None, col
     return extract_sources(archive, sources, force=True, progress=progress, collect=collect)
 
 
-def progress_line(n: int, total: int, label: str, result) -> None:
+def result_line(label: str, result) -> str:
+    """What became of one input: its errors (each naming the input and the reason), or what was read."""
+    if result.errors:
+        said = [e.get("message") or e["kind"] for e in result.errors]
+        said = [m if m.startswith(label) else f"{label}: {m}" for m in said]
+        return "error: " + "; ".join(f"{m} ({e['kind']})" for m, e in zip(said, result.errors))
     failed = sum(1 for c in result.checks if c.status == "fail")
-    state = ("error: " + "; ".join(e["kind"] for e in result.errors)) if result.errors else \
-        f"{result.template}, {len(result.cells)} cells, {failed} failed checks, {len(result.flags)} flags"
-    print(f"[{n}/{total}] {label}: {state}", file=sys.stderr, flush=True)
+    return f"{label}: {result.template}, {len(result.cells)} cells, {failed} failed checks, {len(result.flags)} flags"
+
+
+class Progress:
+    """Progress of a batch of extractions on stderr. On a terminal: one tqdm bar naming the input being read, its
+    elapsed time kept moving while a slow input (OCR: tens of seconds) is worked on. Not on a terminal (cron,
+    pipes, logs): quiet, except for errors. Errors are always printed, one line each, naming the input and the
+    reason. Called as progress(n, total, label, result) after each input; begin(n, total, label) before."""
+
+    def __init__(self, desc: str = "extracting", unit: str = "doc", stream=None, force: bool | None = None):
+        self.stream = stream or sys.stderr
+        self.tty = force if force is not None else bool(getattr(self.stream, "isatty", lambda: False)())
+        self.desc, self.unit = desc, unit
+        self.bar = None
+        self._ticker = None
+
+    def _open(self, total: int):
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, desc=self.desc, unit=self.unit, file=self.stream, dynamic_ncols=True,
+                        mininterval=0.5, leave=True)
+        self._ticker = _Ticker(self.bar)
+
+    def begin(self, n: int, total: int, label: str) -> None:
+        if not self.tty:
+            return
+        if self.bar is None:
+            self._open(total)
+        self.bar.set_postfix_str(label[-60:], refresh=True)
+
+    def __call__(self, n: int, total: int, label: str, result) -> None:
+        """result None: the input was already recorded (skipped)."""
+        if result is not None and result.errors:
+            self.write(f"[{n}/{total}] " + result_line(label, result))
+        if self.tty:
+            if self.bar is None:
+                self._open(total)
+            self.bar.update(1)
+            if n >= total:
+                self.close()
+
+    def write(self, line: str) -> None:
+        if self.bar is not None:
+            self.bar.write(line, file=self.stream)
+        else:
+            print(line, file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self._ticker:
+            self._ticker.stop()
+            self._ticker = None
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+class _Ticker:
+    """Refreshes a bar every second from a daemon thread, so its elapsed time moves during one long step."""
+
+    def __init__(self, bar, every: float = 1.0):
+        import threading
+
+        self.bar, self.every = bar, every
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stopped.wait(self.every):
+            try:
+                self.bar.refresh()
+            except Exception:  # noqa: BLE001 - a closed bar: stop quietly
+                return
+
+    def stop(self):
+        self.stopped.set()
+        self.thread.join(timeout=2)
+
+
+def progress_line(n: int, total: int, label: str, result) -> None:
+    """One line per input (for callers that want a log line for every input, terminal or not)."""
+    if result is not None:
+        print(f"[{n}/{total}] " + result_line(label, result), file=sys.stderr, flush=True)
 
 
 # -- inputs given on the command line ----------------------------------------------------------------------------
@@ -253,13 +352,26 @@ def store_input(archive: Archive, data: bytes, info: dict) -> dict:
 
 
 def extract_inputs(archive: Archive | None, inputs: list[str], *, allow_private: bool = False, on_result=None,
-                   progress=progress_line) -> int:
+                   progress=None) -> int:
     """`nianbao extract`: read each input (file or URL), keep its bytes, extract it and write it, through the same
     source path as a crawl. archive None: a dry run. on_result(result, report_id) for each input, in order.
     Returns how many inputs had errors; a bad input never stops the batch."""
     failed = 0
+    progress = progress if progress is not None else Progress()
+    try:
+        failed = _extract_each(archive, inputs, allow_private, on_result, progress)
+    finally:
+        if hasattr(progress, "close"):
+            progress.close()
+    return failed
+
+
+def _extract_each(archive, inputs, allow_private, on_result, progress) -> int:
+    failed = 0
     for n, arg in enumerate(inputs, start=1):
         report_id, item = None, printable(arg)  # a file name that is not UTF-8 is shown and stored escaped
+        if hasattr(progress, "begin"):
+            progress.begin(n, len(inputs), item)
         try:
             data, info = read_input(arg, allow_private=allow_private)
         except (FetchError, InputError) as exc:

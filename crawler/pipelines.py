@@ -23,7 +23,7 @@ from io import BytesIO
 from pathlib import Path
 
 from crawler import discovery
-from crawler.extraction import extract_pending
+from crawler.extraction import Progress, extract_pending
 from crawler.middlewares import archive_for
 from extract.formats import kind_of
 from storage import Archive
@@ -133,6 +133,8 @@ class ArchiveWriter:
         self.archive.crawl.set_portal_status(self.run_id, item["adcode"], item["status"], item["detail"],
                                      item["reports_found"], item["pages_fetched"])
         self.counts["portals"] += 1
+        if not sys.stderr.isatty():  # progress is for a person watching; the run's summary says the rest
+            return
         total = self.total_portals() if callable(self.total_portals) else self.total_portals
         print(f"[{self.counts['portals']}/{total or '?'} portals] {item['adcode']} {item['status']:<11} "
               f"reports={item['reports_found']} pages={item['pages_fetched']} "
@@ -143,7 +145,7 @@ class ArchiveWriter:
         """End of the crawl: close the WARC, extract what is new, record the run's counts."""
         self.warc.close()
         if extract:
-            summary = extract_pending(self.archive, adcodes)
+            summary = extract_pending(self.archive, adcodes, progress=Progress("extracting crawled reports"))
             self.counts["errors"] += summary["errors"]
             print(f"extraction: {summary['extracted']} documents extracted, {summary['skipped']} unchanged, "
                   f"{summary['errors']} errors", file=sys.stderr, flush=True)

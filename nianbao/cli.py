@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 
 COMMAND_MODULES = ["extract", "crawl", "portals", "serve", "schedule", "demo"]
@@ -40,6 +41,43 @@ def open_archive(args, *, readonly: bool = False):
         return Archive(args.db, create=False, readonly=readonly)
     except ArchiveNotFound as exc:
         fail(f"{exc} — give the archive's path with --db")
+
+
+def os_reason(exc: OSError) -> str:
+    """An OSError as a short reason: 'no such file', 'is a directory', 'permission denied' …"""
+    import errno
+
+    reasons = {errno.ENOENT: "no such file", errno.EISDIR: "is a directory", errno.EACCES: "permission denied",
+               errno.ENOTDIR: "a part of the path is not a directory", errno.ENOSPC: "no space left on the device"}
+    return reasons.get(exc.errno) or (exc.strerror or str(exc)).lower()
+
+
+def input_error(path, exc: BaseException) -> str:
+    """'<path>: <reason>' for an input that could not be used."""
+    if isinstance(exc, OSError):
+        return f"{path}: {os_reason(exc)}"
+    text = str(exc)
+    return text if text.startswith(str(path)) else f"{path}: {text}"
+
+
+@contextmanager
+def busy(desc: str):
+    """A long step without steps of its own to count (preparing the served database): on a terminal, its name and
+    the elapsed time on stderr, refreshed every second; nothing when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from tqdm import tqdm
+
+    from crawler.extraction import _Ticker
+
+    bar = tqdm(total=None, desc=desc, file=sys.stderr, bar_format="{desc} … {elapsed}", leave=True)
+    ticker = _Ticker(bar)
+    try:
+        yield
+    finally:
+        ticker.stop()
+        bar.close()
 
 
 class CommandError(Exception):

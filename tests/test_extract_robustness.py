@@ -140,7 +140,8 @@ def test_cli_json_lines_and_errors_recorded(tmp_path, seeds_dir):
     assert (cell["value"], cell["raw"], cell["status"]) == (17, "17", "num")
     assert {"rule", "table", "row", "col", "status"} <= set(ok["checks"][0])
     assert bad["errors"][0]["kind"] == "empty"
-    assert "[1/2]" in proc.stderr
+    # not a terminal: no progress bar, but every error names its input and the reason
+    assert f"[2/2] error: {empty}: " in proc.stderr and "(empty)" in proc.stderr
     c = sqlite3.connect(db)
     assert c.execute("select kind from errors").fetchall() == [("empty",)]
     assert c.execute("select count(*) from reports").fetchone()[0] == 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 
-from nianbao.cli import add_db, add_json, fail
+from nianbao.cli import add_db, add_json, fail, input_error
 
 
 def register(subparsers) -> None:
@@ -73,13 +73,27 @@ def cmd_crawl(args) -> int:
         fail("--seed needs --redis URL")
     if not (args.portals or args.adcode or args.all or args.sample):
         fail("give --portals FILE.csv, --adcode CODE ..., --all or --sample")
+    check_portals_csv(args.portals)
     try:
         summary = run.crawl_chosen(args.db, sample=args.sample, everything=args.all, adcodes=args.adcode or [],
                                    portals_csv=args.portals, allow_loopback=args.allow_loopback, settings=settings)
     except run.ChoiceError as exc:
-        fail(str(exc))
+        fail(input_error(args.portals, exc.__cause__) if isinstance(exc.__cause__, OSError) else str(exc))
     print(json.dumps(summary, ensure_ascii=False, indent=1) if args.json else run.format_summary(summary))
     return 0 if summary.get("exit_code", 0) == 0 else 1
+
+
+def check_portals_csv(path: str | None, what: str = "--portals") -> None:
+    """A portals CSV must be there: say so before anything starts (or any archive is created)."""
+    from pathlib import Path
+
+    if path is None:
+        return
+    p = Path(path)
+    if not p.exists():
+        fail(f"{path}: no such file ({what})")
+    if not p.is_file():
+        fail(f"{path}: not a regular file ({what})")
 
 
 def cmd_crawl_worker(args, settings: dict) -> int:
@@ -93,11 +107,14 @@ def cmd_crawl_worker(args, settings: dict) -> int:
     if args.seed:
         if not (args.portals or args.adcode or args.all):
             fail("--seed needs --portals FILE.csv, --adcode CODE ... or --all")
+        check_portals_csv(args.portals)
         try:
             adcodes = run.chosen_adcodes(args.db, everything=args.all, adcodes=args.adcode or [])
             seeded = distributed.seed(args.redis, db=args.db, adcodes=adcodes, portals_csv=args.portals,
                                       prefix=args.prefix, settings=settings, force=args.force)
-        except (run.ChoiceError, distributed.SeedError, ValueError, OSError) as exc:
+        except OSError as exc:
+            fail(input_error(args.portals or args.db, exc))
+        except (run.ChoiceError, distributed.SeedError, ValueError) as exc:
             fail(str(exc))
         except Exception as exc:  # redis.ConnectionError and friends
             fail(f"Redis at {args.redis}: {exc}")

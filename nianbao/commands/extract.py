@@ -48,10 +48,10 @@ def cmd_extract(args) -> int:
 
 
 def cmd_reextract(args) -> int:
-    from crawler.extraction import progress_line, reextract
+    from crawler.extraction import Progress, reextract
 
     with open_archive(args) as archive:
-        summary = reextract(archive, errors_only=args.errors, progress=progress_line, collect=args.json)
+        summary = reextract(archive, errors_only=args.errors, progress=Progress("re-extracting"), collect=args.json)
     if args.json:
         for _, result, report_id in summary.results:
             _print_json(result, report_id)

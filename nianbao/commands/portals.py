@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from nianbao.cli import add_db, add_json, fail
+from nianbao.cli import add_db, add_json, fail, input_error
 
 
 def register(sub) -> None:
@@ -35,13 +35,16 @@ def cmd_import(args) -> int:
     from storage import Archive
     from storage.registry import RegistryError
 
+    from nianbao.commands.crawl import check_portals_csv
+
+    check_portals_csv(args.file, "portals import")  # before the archive is created
     with Archive(args.db) as archive:
         try:
             n, problems = archive.registry.import_csv(args.file)
         except RegistryError as exc:
             fail(str(exc))
         except OSError as exc:
-            fail(f"{args.file}: {exc.strerror or exc}")
+            fail(input_error(args.file, exc))
     for p in problems:
         print(f"skipped {p}", file=sys.stderr)
     print(f"imported {n} portal(s) from {args.file}" + (f", skipped {len(problems)}" if problems else ""))
@@ -59,14 +62,20 @@ def cmd_refresh(args) -> int:
         except RegistryError as exc:
             fail(str(exc))
         except OSError as exc:
-            fail(f"{args.file}: {exc.strerror or exc}")
+            fail(input_error(args.file or "the bundled list", exc))
     print(f"refreshed from {args.file or BUNDLED.name}: {counts['updated']} rows updated, "
           f"{counts['kept_imported']} imported rows kept, {counts['unknown_code']} codes not in the division data")
     return 0
 
 
 def cmd_list(args) -> int:
+    from pathlib import Path
+
     from storage.archive import list_portals
+
+    if args.db != "archive.db" and not Path(args.db).exists():  # a named archive must be there; the default
+        fail(f"{args.db}: no such archive (the file does not exist) — give the archive's path with --db, or "
+             "leave --db out for the bundled list")  # (none yet) shows the bundled national list
 
     rows = list_portals(args.db, only_with_url=not args.all, province=args.province)
     if args.json:

@@ -4,10 +4,9 @@ from __future__ import annotations
 import importlib
 import json
 import shlex
-import sys
 from datetime import date
 
-from nianbao.cli import add_db, add_json, open_archive
+from nianbao.cli import add_db, add_json, fail, open_archive
 from nianbao.schedule.scheduler import DEFAULT_CRONS, DEFAULT_GRACE, CommandJob, Schedule, Scheduler, iso, local_now
 
 
@@ -51,8 +50,16 @@ def register(subparsers) -> None:
 def load_callable(spec: str):
     module, _, name = spec.partition(":")
     if not module or not name:
-        raise SystemExit(f"--job wants MODULE:FUNCTION, got {spec!r}")
-    return getattr(importlib.import_module(module), name)
+        fail(f"--job {spec}: wants MODULE:FUNCTION")
+    try:
+        found = getattr(importlib.import_module(module), name)
+    except ImportError as exc:
+        fail(f"--job {spec}: cannot import {module}: {exc}")
+    except AttributeError:
+        fail(f"--job {spec}: {module} has no {name}")
+    if not callable(found):
+        fail(f"--job {spec}: {name} is not callable")
+    return found
 
 
 def cmd_schedule(args) -> int:
@@ -62,12 +69,15 @@ def cmd_schedule(args) -> int:
     try:
         schedule = Schedule(args.cron or DEFAULT_CRONS)
     except ValueError as exc:
-        print(f"schedule: {exc}", file=sys.stderr)
-        return 2
+        fail(f"--cron {' / '.join(args.cron or DEFAULT_CRONS)}: {exc}")
     if args.next:
         for t in schedule.upcoming(local_now(), args.next):
             print(iso(t))
         return 0
+    if args.portals:
+        from nianbao.commands.crawl import check_portals_csv
+
+        check_portals_csv(args.portals)
     if not (args.portals or crawl_args or args.command or args.job):
         crawl_args = ["--all"]  # every registered portal with a URL (nianbao portals import FILE.csv)
     if args.job:

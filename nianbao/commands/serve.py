@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from nianbao.cli import add_db, fail
+from nianbao.cli import add_db, busy, fail, input_error
 
 
 def register(subparsers) -> None:
@@ -34,12 +34,21 @@ def run(args: argparse.Namespace) -> int:
     db = Path(args.db)
     if not args.publish_from and not db.exists():
         fail(f"{db}: no such archive (the file does not exist) — give the archive's path with --db")
-    if args.publish_from:
-        counts = publish(args.publish_from, db)
-        print(f"published {args.publish_from} -> {db}: {counts}")
-    elif args.prepare_only or args.prepare:
-        counts = prepare(db)
-        print(f"prepared {db}: {counts}")
+    if args.publish_from and not Path(args.publish_from).is_file():
+        fail(f"{args.publish_from}: no such archive to publish (--publish-from)")
+    try:
+        if args.publish_from:
+            with busy(f"publishing {args.publish_from} to {db}"):
+                counts = publish(args.publish_from, db)
+            print(f"published {args.publish_from} -> {db}: {counts}")
+        elif args.prepare_only or args.prepare:
+            with busy(f"preparing {db} for serving"):
+                counts = prepare(db)
+            print(f"prepared {db}: {counts}")
+    except (OSError, ValueError) as exc:
+        fail(input_error(args.publish_from or db, exc))
+    except Exception as exc:  # sqlite3.DatabaseError: not an archive, a damaged file
+        fail(f"{args.publish_from or db}: cannot be prepared: {type(exc).__name__}: {exc}")
     if args.prepare_only:
         return 0
     # a published snapshot's originals and WARC records stay beside the working archive

@@ -29,8 +29,11 @@ def ensure_ready(db_path: Path, *, force_prepare: bool = False) -> None:
     if not db_path.exists():
         raise SystemExit(f"nianbao serve: database not found: {db_path}")
     if force_prepare or is_stale(db_path):
+        from nianbao.cli import busy
+
         print(f"preparing {db_path} for serving …", file=sys.stderr)
-        prepare(db_path)
+        with busy(f"preparing {db_path}"):
+            prepare(db_path)
     elif not inspect_is_current(db_path):
         write_inspect(db_path)
 
