@@ -115,4 +115,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m nianbao.cli`: this file runs as __main__, but the commands raise nianbao.cli.CommandError, so run
+    # the main() of that module (else its errors would escape as tracebacks)
+    from nianbao import cli as _cli
+
+    sys.exit(_cli.main())
