@@ -69,13 +69,8 @@ def cmd_refresh(args) -> int:
 
 
 def cmd_list(args) -> int:
-    from pathlib import Path
-
     from storage.archive import list_portals
 
-    if args.db != "archive.db" and not Path(args.db).exists():  # a named archive must be there; the default
-        fail(f"{args.db}: no such archive (the file does not exist) — give the archive's path with --db, or "
-             "leave --db out for the bundled list")  # (none yet) shows the bundled national list
 
     rows = list_portals(args.db, only_with_url=not args.all, province=args.province)
     if args.json:
