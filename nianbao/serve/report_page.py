@@ -59,18 +59,14 @@ def number_text(value) -> str:
     return str(value)
 
 
+# (column, how it is said, +1 when the extractor counts from 0)
+POSITION = (("page", "page {}", 0), ("src_table", "table {}", 1), ("src_row", "row {}", 1), ("src_col", "col {}", 1),
+            ("src_line", "line {}", 0))
+
+
 def position_text(cell: dict) -> str:
-    parts = []
-    if cell.get("page") is not None:
-        parts.append(f"page {cell['page']}")
-    if cell.get("src_table") is not None:
-        parts.append(f"table {cell['src_table'] + 1}")
-    if cell.get("src_row") is not None:
-        parts.append(f"row {cell['src_row'] + 1}")
-    if cell.get("src_col") is not None:
-        parts.append(f"col {cell['src_col'] + 1}")
-    if cell.get("src_line") is not None:
-        parts.append(f"line {cell['src_line']}")
+    """Where the number was printed in its document: page, table, row, column, line (OCR: its confidence)."""
+    parts = [fmt.format(cell[col] + shift) for col, fmt, shift in POSITION if cell.get(col) is not None]
     if cell.get("confidence") is not None:
         parts.append(f"OCR {cell['confidence']:.2f}")
     return ", ".join(parts)
