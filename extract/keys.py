@@ -1,14 +1,22 @@
 """Stage 5 — keys: map table rows and slots to (table_key, row_key, col_key) exactly as spec §3 names them, and
-parse each value (raw text kept; blank is NULL, never 0; units parsed: "24014万元" -> 24014 万元).
+parse each value (raw text kept; units parsed: "24014万元" -> 24014 万元).
+
+What a cell is stored as follows what the document shows (model.CELL_STATUSES): a number; `blank` where the
+document is seen to leave the cell empty; `dash` for a printed placeholder; `missing`, with a `missing_cells`
+flag saying why, where the cell could not be read — never blank, never 0. Which column a value belongs to is
+decided in columns.py (grid positions first), which label fragments make a row in fragments.py.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 
-from extract.decode import squash
+from extract import columns
+from extract.fragments import keyed_rows
 from extract.model import Flag, KeyedCell, SourceCell
-from extract.tables import T2, T3, T4, Region, Row, cell_kind
+from extract.tables import T2, T3, T4, Region, Row
+from extract.values import cell_kind, parse_number, squash
 
 # ---- applications (T3) ----------------------------------------------------------------------------------------
 T3_COLS = ["natural_person", "org_commercial", "org_research", "org_public_welfare", "org_legal_service",
@@ -64,25 +72,42 @@ def strip_enum(label: str) -> str:
     return _ENUM.sub("", label)
 
 
-def t3_row_key(labels: list[str]) -> str | None:
-    """Most specific label wins: try each label cell from the last (leaf) to the first (group)."""
-    for label in reversed(labels):
-        bare = strip_enum(label)
-        for key, pattern in T3_LEAF_ROWS:
-            if key == "other_misc":
-                if pattern.match(label) or bare == "其他":
-                    return key
-                continue
-            if key == "results_total":
-                if re.match(r"^(\(七\))?总计$|^合计$", label):
-                    return key
-                continue
-            if pattern.search(label):
+_LAST_ENUM = re.compile(r"(?:\([一二三四五六七八九十\d]{1,2}\)|[一二三四五六七八九十]{1,2}、|\d{1,2}[.、．])(?!.*"
+                        r"(?:\([一二三四五六七八九十\d]{1,2}\)|[一二三四五六七八九十]{1,2}、|\d{1,2}[.、．]))")
+_T3_ANY = re.compile("|".join(p.pattern.strip("^$") for _, p in T3_LEAF_ROWS) + r"|其他|总计|合计")
+
+
+@lru_cache(maxsize=4096)
+def t3_key(label: str) -> str | None:
+    """Key of a squashed label, which may run a group label and a leaf label together ("(三)不予公开1.属于国家
+    秘密"): the leaf patterns are tried most specific first; 其他 and 总计 must be the whole last item."""
+    if not label or not _T3_ANY.search(label):
+        return None
+    m = _LAST_ENUM.search(label)
+    last_item = label[m.end():] if m else label
+    for key, pattern in T3_LEAF_ROWS:
+        if key == "other_misc":
+            if last_item == "其他" or pattern.match(label):
                 return key
-    for label in reversed(labels):
-        if T3_OTHER_HANDLING.search(label):
-            return "other_handling"
+        elif key == "results_total":
+            if last_item in ("总计", "合计") and (m is None or m.group() in ("(七)", "七、", "(7)")) \
+                    or label in ("(七)总计", "总计", "合计"):
+                return key
+        elif pattern.search(label):
+            return key
+    if T3_OTHER_HANDLING.search(label):
+        return "other_handling"
     return None
+
+
+def t3_row_key(labels: list[str]) -> str | None:
+    """Key of a row printed as separate label cells: the most specific cell wins (from the last, the leaf, to the
+    first, the group); then the cells read together."""
+    for label in reversed(labels):
+        key = t3_key(label)
+        if key is not None and key != "other_handling":
+            return key
+    return t3_key("".join(labels))
 
 
 # ---- review and litigation (T4) -------------------------------------------------------------------------------
@@ -125,174 +150,383 @@ T2_DEFAULT_COLS = {
 }
 T2_UNITS = {"fee_amount": "万元", "procurement_amount": "万元", "prev_year_items": "项", "items_change": "项",
             "procurement_items": "项"}
+MONEY = {"fee_amount", "procurement_amount"}
 T2_ROW_BLOCK = {"regulations": "一", "normative_docs": "一", "admin_licensing": "五", "other_mgmt_services": "五",
                 "admin_penalty": "六", "admin_coercion": "六", "admin_fees": "八", "central_procurement": "九"}
 
 
 # ---- values ---------------------------------------------------------------------------------------------------
-_NUM = re.compile(r"^([+\-−]?)(\d[\d,，]*(?:\.\d+)?)(万元|元|万|件|项|条|个|次)?$")
+class Cells:
+    """The keyed cells of one table as they are made, and why any of them is missing (one flag per reason)."""
+
+    def __init__(self, table: str, region: Region, flags: list[Flag]):
+        self.table, self.region, self.flags = table, region, flags
+        self.cells: list[KeyedCell] = []
+        self.missing: dict[str, list[list[str]]] = {}
+
+    def add(self, row_key: str, col: str, placed: tuple, unit: str | None, source_row: Row | None = None,
+            slot: int | None = None, header_unit: str | None = None) -> None:
+        cell, why = placed
+        if cell is None:
+            if why is None:  # seen empty, without a cell of its own (a short row's unprinted middle)
+                self.cells.append(KeyedCell(self.table, row_key, col, None, "", "blank", unit, None))
+            else:
+                self.cells.append(KeyedCell(self.table, row_key, col, None, "", "missing", unit, None))
+                self.missing.setdefault(why, []).append([row_key, col])
+            return
+        value, status, unit = parse_value(cell.text, unit, header_unit)
+        source = cell
+        if source.table is None:  # text formats: the region is the table, the logical row/slot the position
+            source = replace(cell, table=self.region.index, row=source_row.index if source_row else None,
+                             col=slot)
+        self.cells.append(KeyedCell(self.table, row_key, col, value, cell.text.strip(), status, unit, source))
+        if status == "num" and col in MONEY and not _printed_unit(cell.text) and header_unit is None:
+            self.flags.append(Flag("unit_assumed", f"{self.table} {row_key} {col}: {cell.text.strip()!r} is printed "
+                                   f"without a unit, in the cell or its column header; read as {unit}, the "
+                                   "template's unit", {"table": self.table, "row": row_key, "col": col,
+                                                       "raw": cell.text.strip(), "assumed": unit}))
+
+    def unplaced(self, row_key: str, row: Row, why: str) -> None:
+        self.flags.append(Flag("unplaced_values", f"{self.table} row {row_key}: {why}; its cells are missing",
+                               {"table": self.table, "row": row_key,
+                                "values": [c.text.strip() for c in row.slots if cell_kind(c.text) != "empty"]}))
+
+    def finish(self) -> list[KeyedCell]:
+        for why, cells in self.missing.items():
+            self.flags.append(Flag("missing_cells", f"{self.table}: {len(cells)} cells could not be read ({why})",
+                                   {"table": self.table, "reason": why, "cells": cells}))
+        if self.cells and all(c.status == "missing" for c in self.cells):
+            self.flags.append(Flag("table_unread", f"{self.table}: the table was found but none of its values "
+                                   "could be read", {"table": self.table, "cells": len(self.cells)}))
+            return []
+        return self.cells
 
 
-def parse_value(raw: str, unit: str | None) -> tuple[float | None, str, str | None]:
-    """(value, status, unit). Money is normalised to 万元 (raw keeps what was printed)."""
-    s = squash(raw)
+def _printed_unit(text: str) -> bool:
+    parsed = parse_number(text)
+    return parsed is not None and parsed[1] is not None
+
+
+def header_unit(text: str) -> str | None:
+    """Money unit printed in a column header: "本年收费金额（单位：万元）" -> 万元; "采购总金额(元)" -> 元."""
+    if "万元" in text:
+        return "万元"
+    if "亿元" in text:
+        return "亿元"
+    if re.search(r"[(（:：]\s*元|元\s*[)）]|单位\s*[:：]?\s*元", text):
+        return "元"
+    return None
+
+
+def parse_value(raw: str, unit: str | None, printed_unit: str | None = None) -> tuple[float | None, str, str | None]:
+    """(value, status, unit). Money is normalised to 万元 (raw keeps what was printed); `printed_unit` is the
+    unit printed in the column header, used when the cell prints none."""
     kind = cell_kind(raw)
     if kind == "empty":
         return None, "blank", unit
     if kind == "dash":
         return None, "dash", unit
-    m = _NUM.match(s)
-    if not m:
+    parsed = parse_number(raw)
+    if parsed is None:
         return None, "text", unit
-    sign, digits, cell_unit = m.groups()
-    value = float(digits.replace(",", "").replace("，", ""))
-    if sign in ("-", "−"):
-        value = -value
-    if cell_unit == "元":
-        value, cell_unit = round(value / 10000, 6), "万元"
-    elif cell_unit == "万":
+    value, cell_unit = parsed
+    if cell_unit is None and printed_unit in ("元", "亿元"):
+        value = round(value / 10000, 6) if printed_unit == "元" else round(value * 10000, 6)
         cell_unit = "万元"
-    return value, "num", (cell_unit if cell_unit in ("万元",) else unit)
-
-
-def keyed(table: str, row: str, col: str, cell: SourceCell | None, unit: str | None, region: Region,
-          source_row: Row, slot_index: int | None = None) -> KeyedCell:
-    if cell is None:  # the column is absent from a short row: a blank, with no source cell of its own
-        return KeyedCell(table, row, col, None, "", "blank", unit, None)
-    value, status, unit = parse_value(cell.text, unit)
-    source = cell
-    if source.table is None:  # text formats: the region is the table, the logical row/slot the position
-        source = replace(cell, table=region.index, row=source_row.index, col=slot_index)
-    return KeyedCell(table, row, col, value, cell.text.strip(), status, unit, source)
+    return value, "num", ("万元" if cell_unit == "万元" else unit)
 
 
 # ---- the mappers ----------------------------------------------------------------------------------------------
+_T3_ORDER = {k: i for i, k in enumerate(T3_ROWS["gb2021"])}
+_T3_ORDER["other_handling"] = _T3_ORDER["other_no_correction"]
+_T3_HEADERS = [("natural_person", ("自然人",)), ("org_commercial", ("商业企业",)), ("org_research", ("科研机构",)),
+               ("org_public_welfare", ("社会公益组织",)), ("org_legal_service", ("法律服务机构",)),
+               ("org_other", ("其他", "其他组织")), ("total", ("总计", "合计"))]
+
+
 def map_applications(region: Region, template: str, flags: list[Flag]) -> list[KeyedCell]:
-    started = False
-    out: dict[str, list[KeyedCell]] = {}
-    last_key: str | None = None
-    for row in region.rows:
-        labels = row.label_texts
-        key = t3_row_key(labels)
-        if not started:
-            if key != "new_received":
-                continue
-            started = True
-        values = row.values()
-        filled = row.n_filled()
-        if key is None:
-            if filled and last_key and not any(c.status != "blank" for c in out.get(last_key, [])):
-                key = last_key  # a label broken over two lines: the numbers sit on the continuation
-                out.pop(key, None)
-                flags.append(Flag("continuation_row", f"applications row {key}: values read from the next line",
-                                  {"row": key, "labels": labels}))
-            else:
-                continue
+    out = Cells(T3, region, flags)
+    if region.layout == "grid":
+        rows = _t3_grid_rows(region, flags)
+        start = next((r.index for k, r, _ in rows if k == "new_received" and r is not None), len(region.rows))
+        grid_cols = columns.header_columns(region.rows, _T3_HEADERS, start)
+    else:
+        rows = keyed_rows(region.rows, t3_key, _T3_ORDER)
+        grid_cols = {}
+        for key, row, parts in rows:
+            if row is not None and len(parts) > 1 and t3_key(row.label) != key:
+                flags.append(Flag("continuation_row", f"applications row {key}: label broken over lines",
+                                  {"row": key, "labels": [p.label for p in parts]}))
+    bands = _bands(region, rows, 7)
+    seen: set[str] = set()
+    for key, row, _ in rows:
         if key == "other_misc" and template == "gb2019trial":
             key = "other_handling"
-        if key == "other_handling" and not filled:
+        if key == "other_handling" and (row is None or not row.n_filled()) and (
+                template != "gb2019trial" or any(k.startswith("other_") and k != "other_handling" for k, _, _ in rows)):
             continue  # the 2021 group label （六）其他处理 on a line of its own
-        if key in out:
-            if filled:
+        if key in seen:
+            if row is not None and row.n_filled():
                 flags.append(Flag("duplicate_row", f"applications row {key} appears twice; first kept",
-                                  {"row": key, "labels": labels}))
+                                  {"row": key, "labels": row.label_texts}))
             continue
-        out[key] = _t3_values(key, row, values, region, flags)
-        last_key = key
-    cells = [c for row_cells in out.values() for c in row_cells]
-    return cells
+        seen.add(key)
+        for col, placed, slot in _t3_place(key, row, grid_cols, bands, out):
+            out.add(key, col, placed, "件", row, slot)
+    return out.finish()
 
 
-def _t3_values(key: str, row: Row, values: list[SourceCell], region: Region, flags: list[Flag]) -> list[KeyedCell]:
-    # A full row: the last 7 cells (cells before them are empty label columns, e.g. a label spanning A-C).
-    # A short row: leading empties are label columns too, and are dropped.
-    if len(values) >= 7:
-        chosen = values[-7:]
-        mapping = list(zip(T3_COLS, chosen))
-    else:
-        trimmed = list(values)
-        while trimmed and cell_kind(trimmed[0].text) == "empty":
-            trimmed.pop(0)
-        if not trimmed:
-            mapping = [(c, None) for c in T3_COLS]
-        else:
-            # A short row: the last printed number is the row total, the others fill the applicant columns from
-            # the left (seed 003: "12 10 _ _ 22" is natural 12, commercial 10, total 22 — not 22 under
-            # 法律服务机构). Flagged, and R3 tells whether the reading holds.
-            *lead, last = trimmed
-            mapping = list(zip(T3_ORG_COLS, lead)) + [("total", last)]
-            present = {c for c, _ in mapping}
-            mapping += [(c, None) for c in T3_COLS if c not in present]
-            flags.append(Flag("short_row", f"applications row {key}: {len(trimmed)} cells for 7 columns; "
-                              "last read as 总计, the rest from 自然人",
-                              {"row": key, "cells": [c.text for c in trimmed]}))
-    slot_of = {id(c): i for i, c in enumerate(values)}
-    return [keyed(T3, key, col, cell, "件", region, row, slot_of.get(id(cell)) if cell is not None else None)
-            for col, cell in mapping]
+def _t3_grid_rows(region: Region, flags: list[Flag]) -> list[tuple[str, Row, list[Row]]]:
+    """Grid rows with their keys, from the first data row on (the header rows above it name columns, and one of
+    them is 总计)."""
+    keyed = [(t3_row_key(row.label_texts), row) for row in region.rows]
+    start = next((i for i, (k, _) in enumerate(keyed) if k == "new_received"), None)
+    if start is None:
+        start = next((i for i, (_, r) in enumerate(keyed) if r.n_filled()), len(keyed))
+    return [(key, row, [row]) for key, row in keyed[start:] if key is not None]
+
+
+def _t3_place(key: str, row: Row | None, grid_cols: dict, bands, out: Cells) -> list[tuple]:
+    """(column key, placement, slot index) for the seven columns of one T3 row."""
+    n = len(T3_COLS)
+    if row is None or not row.slots:
+        return [(c, (None, columns.NO_VALUES), None) for c in T3_COLS]
+    if row.kind == "grid":
+        table = next((c.table for c in row.slots if c.table is not None), None)
+        placement, extra = columns.place_grid(row, grid_cols.get(table, [None] * n))
+        if extra:
+            out.flags.append(Flag("extra_cells", f"applications row {key}: values outside the table's columns",
+                                  {"row": key, "cells": [c.text for c in extra]}))
+        return [(c, p, p[0].col if p[0] is not None else None) for c, p in zip(T3_COLS, placement)]
+    values = row.values() if row.kind != "closed" else list(row.slots)
+    slot_of = {id(c): i for i, c in enumerate(row.slots)}
+
+    def result(placement):
+        return [(c, p, slot_of.get(id(p[0]))) for c, p in zip(T3_COLS, placement)]
+
+    if row.kind == "fixed" and bands is not None:
+        placement = bands.place(row, n)
+        if placement is not None:
+            return result(placement)
+    if len(values) >= n and row.kind in ("closed", "visible") or len(values) == n:
+        if len(values) > n and row.kind == "packed":
+            out.flags.append(Flag("extra_cells", f"applications row {key}: {len(values)} values for {n} columns; "
+                                  "the last seven read", {"row": key, "cells": [c.text for c in values]}))
+        return result(columns.place_right(values, n))
+    if row.kind in ("closed", "visible"):
+        return result(_t3_short_row(key, values, out.flags))
+    if len(values) > n:
+        out.flags.append(Flag("extra_cells", f"applications row {key}: {len(values)} values for {n} columns; "
+                              "the last seven read", {"row": key, "cells": [c.text for c in values]}))
+        return result(columns.place_right(values, n))
+    placement = columns.place_packed(values, n)
+    if placement is None:
+        out.unplaced(key, row, f"{len(values)} numbers for {n} columns and empty cells not shown, so which "
+                     "columns they belong to is not printed")
+        placement = [(None, "values not placeable in their columns (see unplaced_values)")] * n
+    return result(placement)
+
+
+def _t3_short_row(key: str, values: list[SourceCell], flags: list[Flag]) -> list[tuple]:
+    """A text row showing its empty cells but fewer than seven (seed 003 prints `⇥⇥12⇥10⇥⇥⇥22`, its table having
+    lost a column): leading empties are label columns; the last printed number is the row total, the others
+    fill the applicant columns from the left (natural 12, commercial 10, total 22 — not 22 under 法律服务机构).
+    The columns between are seen empty. Flagged; R3 tells whether the reading holds."""
+    trimmed = list(values)
+    while trimmed and cell_kind(trimmed[0].text) == "empty":
+        trimmed.pop(0)
+    if not trimmed:
+        return [(None, None)] * len(T3_COLS)
+    *lead, last = trimmed
+    placement = [(c, None) for c in lead] + [(None, None)] * (6 - len(lead)) + [(last, None)]
+    flags.append(Flag("short_row", f"applications row {key}: {len(trimmed)} cells for 7 columns; "
+                      "last read as 总计, the rest from 自然人", {"row": key, "cells": [c.text for c in trimmed]}))
+    return placement
+
+
+def _bands(region: Region, rows: list, n: int):
+    """Column positions of a fixed-width table (None for other layouts)."""
+    fixed = [r for _, r, _ in rows if r is not None and r.kind == "fixed"]
+    if not fixed:
+        return None
+    first = min(r.index for r in fixed)
+    words = [(c.text, o) for r in region.rows[:first] if r.kind == "fixed" and r.label_offsets
+             for c, o in zip(r.labels, r.label_offsets) if len(squash(c.text)) <= 4]
+    return columns.FixedBands(fixed, n, words)
+
+
+_T4_HEADERS = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "维持", "纠正", "审结")
 
 
 def map_review_litigation(region: Region, flags: list[Flag]) -> list[KeyedCell]:
+    out = Cells(T4, region, flags)
     data_rows = [r for r in region.rows if r.n_filled() > 0]
     if not data_rows:
         flags.append(Flag("incomplete_table", "review_litigation: no values found", {"table": T4}))
         return []
     row = max(data_rows, key=lambda r: r.n_filled())
-    values = list(row.slots)  # all 15 printed cells, blanks in place
-    while len(values) > 15 and cell_kind(values[-1].text) == "empty":
-        values.pop()  # trailing empty cells beyond the table's width
-    while len(values) > 15 and cell_kind(values[0].text) == "empty":
-        values.pop(0)  # placeholders of label columns
-    values = values[-15:]
-    if len(values) < 15:
-        flags.append(Flag("incomplete_table", f"review_litigation: {len(values)} of 15 cells found",
-                          {"table": T4, "cells": [c.text for c in values]}))
-    cells = []
-    for i in range(15):
-        r, c = T4_ROWS[i // 5], T4_COLS[i % 5]
-        cells.append(keyed(T4, r, c, values[i] if i < len(values) else None, "件", region, row, i))
-    return cells
+    n = 15
+    keys = [(T4_ROWS[i // 5], T4_COLS[i % 5]) for i in range(n)]
+    slot_of = {id(c): i for i, c in enumerate(row.slots)}
+    placement = None
+    if row.kind == "grid":
+        placement, _ = columns.place_grid(row, columns.leaf_columns(region.rows, _T4_HEADERS, n, row))
+    elif row.kind == "closed":
+        values = list(row.slots)
+        placement = columns.place_right(values, n) if len(values) >= n else None
+    elif row.kind == "fixed":
+        placement = _bands(region, [(None, row, None)], n).place(row, n)
+    if placement is None and row.kind in ("visible", "closed"):
+        values = list(row.slots)
+        while len(values) > n and cell_kind(values[-1].text) == "empty":
+            values.pop()  # trailing empty cells beyond the table's width
+        while len(values) > n and cell_kind(values[0].text) == "empty":
+            values.pop(0)  # placeholders of label columns
+        values = values[-n:]
+        if len(values) < n:
+            flags.append(Flag("incomplete_table", f"review_litigation: {len(values)} of 15 cells found",
+                              {"table": T4, "cells": [c.text for c in values]}))
+        placement = columns.place_in_order(values, n)
+    if placement is None:
+        values = [c for c in row.slots if cell_kind(c.text) != "empty"]
+        placement = columns.place_packed(values, n) if len(values) <= n else columns.place_right(values, n)
+        if placement is None:
+            out.unplaced("all", row, f"{len(values)} numbers for 15 columns and empty cells not shown")
+            placement = [(None, "values not placeable in their columns (see unplaced_values)")] * n
+    for (r, c), placed in zip(keys, placement):
+        slot = placed[0].col if row.kind == "grid" and placed[0] is not None else slot_of.get(id(placed[0]))
+        out.add(r, c, placed, "件", row, slot)
+    return out.finish()
 
 
 def map_active_disclosure(region: Region, template: str, flags: list[Flag]) -> list[KeyedCell]:
-    defaults = T2_DEFAULT_COLS.get(template, T2_DEFAULT_COLS["gb2021"])
-    block: str | None = None
-    header: list[str] = []
-    collecting = False
-    current: str | None = None
-    out: dict[str, list[KeyedCell]] = {}
-    for row in region.rows:
-        labelled_here = False
-        for label in row.label_texts:
-            m = T2_BLOCK.search(label)
-            if m:
-                block, header, collecting, current = m.group(1), [], False, None
+    return _T2Reader(region, template, flags).read()
+
+
+class _T2Reader:
+    """T2 read top to bottom: block rows (第二十条第(X)项) set the block, 信息内容 rows the column headers (with
+    their grid columns), row labels the row; a row's values go to the header's columns (by grid column in a real
+    table, in order in text). Labels broken over lines are joined with the fragments around them."""
+
+    def __init__(self, region: Region, template: str, flags: list[Flag]):
+        self.region, self.flags = region, flags
+        self.defaults = T2_DEFAULT_COLS.get(template, T2_DEFAULT_COLS["gb2021"])
+        self.block: str | None = None
+        self.header: list[tuple[str, int | None, str]] = []  # (col key, grid col, header text)
+        self.collecting = False
+        self.current: str | None = None
+        self.fragments: list[str] = []
+        self.out = Cells(T2, region, flags)
+        self.done: set[str] = set()
+
+    def read(self) -> list[KeyedCell]:
+        rows = self.region.rows
+        for i, row in enumerate(rows):
+            found = False
+            for cell in row.labels:
+                found |= self._label(cell)
+            if not found and row.slots and row.n_filled():
+                found = self._joined_label(row, rows[i + 1:i + 4])
+            if self.current is None or self.current in self.done or not row.slots and not found:
                 continue
-            if label == "信息内容":
-                header, collecting, current = [], True, None
-                continue
-            row_key = next((k for k, p in T2_ROWS if p.match(strip_enum(label))), None)
-            if row_key:
-                current, collecting, labelled_here = row_key, False, True
-                if block is None:
-                    block = T2_ROW_BLOCK[row_key]
-                continue
-            col_key = next((k for k, p in T2_COLS if p.search(label)), None)
-            if col_key and collecting:
-                header.append(col_key)
-        if current is None or current in out:
-            continue
-        values = row.values()
-        if not values and not labelled_here:
-            continue
-        cols = header or defaults.get(block or T2_ROW_BLOCK[current], [])
-        if not cols:
-            continue
-        if sum(1 for v in values if cell_kind(v.text) != "empty") > len(cols):
-            flags.append(Flag("extra_cells", f"active_disclosure row {current}: more values than columns",
-                              {"row": current, "cells": [v.text for v in values]}))
-        out[current] = [keyed(T2, current, col, values[i] if i < len(values) else None,
-                              T2_UNITS.get(col, "件"), region, row, i) for i, col in enumerate(cols)]
-    return [c for cells in out.values() for c in cells]
+            self._values(row)
+        return self.out.finish()
+
+    def _label(self, cell: SourceCell) -> bool:
+        """Read one label cell; True when it names a data row."""
+        label = squash(cell.text)
+        m = T2_BLOCK.search(label)
+        if m:
+            self.block, self.header, self.collecting, self.current, self.fragments = m.group(1), [], False, None, []
+            return False
+        if label.startswith("信息内容"):
+            self.header, self.collecting, self.current, self.fragments = [], True, None, []
+            label = label[4:]
+            if not label:
+                return False
+        key = _t2_row(label) or next((k for k in (_t2_row("".join(self.fragments[-n:]) + label) for n in (1, 2))
+                                      if k), None)
+        if key:
+            self._row(key)
+            return True
+        cols = _t2_cols(label)
+        if cols and self.collecting:
+            self.header += [(c, cell.col if len(cols) == 1 else None, label) for c in cols]
+            self.fragments = []
+        elif not cols:
+            self.fragments.append(label)
+        return False
+
+    def _joined_label(self, row: Row, following: list[Row]) -> bool:
+        """A row of values whose own label names nothing: its label continues on the lines after it."""
+        joined = row.label
+        for nxt in following:
+            if nxt.slots:
+                break
+            joined += nxt.label
+            key = _t2_row(joined)
+            if key:
+                self._row(key)
+                return True
+        return False
+
+    def _row(self, key: str) -> None:
+        self.current, self.collecting, self.fragments = key, False, []
+        if self.block is None:
+            self.block = T2_ROW_BLOCK[key]
+
+    def _values(self, row: Row) -> None:
+        key = self.current
+        header = self.header or [(c, None, "") for c in self.defaults.get(self.block or T2_ROW_BLOCK[key], [])]
+        if not header:
+            return
+        self.done.add(key)
+        n = len(header)
+        if row.kind == "grid" and all(col is not None for _, col, _ in header):
+            placement, extra = columns.place_grid(row, [col for _, col, _ in header])
+        else:
+            values = list(row.slots)
+            filled = [c for c in values if cell_kind(c.text) != "empty"]
+            extra = filled[n:] if row.kind in ("packed", "fixed") else \
+                [c for c in values[n:] if cell_kind(c.text) != "empty"]
+            if row.kind in ("packed", "fixed"):
+                placement = columns.place_packed(filled, n) if len(filled) <= n else columns.place_in_order(filled, n)
+                if placement is None:
+                    self.out.unplaced(key, row, f"{len(filled)} numbers for {n} columns and empty cells not shown")
+                    placement = [(None, "values not placeable in their columns (see unplaced_values)")] * n
+            else:
+                placement = columns.place_in_order(values, n)
+        if extra:
+            self.flags.append(Flag("extra_cells", f"active_disclosure row {key}: more values than columns",
+                                   {"row": key, "cells": [v.text for v in row.slots]}))
+        slot_of = {id(c): i for i, c in enumerate(row.slots)}
+        for (col, _, text), placed in zip(header, placement):
+            cell = placed[0]
+            slot = (cell.col if row.kind == "grid" else slot_of.get(id(cell))) if cell is not None else None
+            self.out.add(key, col, placed, T2_UNITS.get(col, "件"), row, slot,
+                         header_unit(text) if col in MONEY else None)
+
+
+@lru_cache(maxsize=2048)
+def _t2_row(label: str) -> str | None:
+    bare = strip_enum(label)
+    return next((k for k, p in T2_ROWS if p.match(bare)), None)
+
+
+@lru_cache(maxsize=2048)
+def _t2_cols(label: str) -> list[str]:
+    """Column keys named in a header label, in printed order (a text export may print a whole header row as one
+    label: "信息内容本年制发件数本年废止件数现行有效件数")."""
+    found = []
+    for key, pattern in T2_COLS:
+        for m in pattern.finditer(label):
+            found.append((m.start(), key))
+    found.sort()
+    out: list[str] = []
+    for _, key in found:
+        if key not in out:
+            out.append(key)
+    return out
 
 
 def expected_rows(table: str, template: str) -> list[str]:
