@@ -17,6 +17,27 @@ NOT_PRINTED = "no cell at this position in the printed row"
 NO_VALUES = "no values printed on the row (this layout does not show empty cells)"
 
 
+def label_only(region_fixed: bool, n: int) -> Placement:
+    """A row printed with its label and no values: seen empty in a fixed-width table, else not readable."""
+    return [(None, None) if region_fixed else (None, NO_VALUES)] * n
+
+
+def place_by_offset(row: Row, positions: list[float | None]) -> Placement | None:
+    """A fixed-width row's values under the header positions of their columns (None: not placeable)."""
+    if row.offsets is None or any(p is None for p in positions):
+        return None
+    gap = min((b - a for a, b in zip(positions, positions[1:])), default=12.0)
+    placement: Placement = [(None, None)] * len(positions)
+    for cell, offset in zip(row.slots, row.offsets):
+        if cell_kind(cell.text) == "empty":
+            continue
+        i = min(range(len(positions)), key=lambda k: abs(positions[k] - offset))
+        if abs(positions[i] - offset) > gap / 2 or placement[i][0] is not None:
+            return None
+        placement[i] = (cell, None)
+    return placement
+
+
 def header_columns(rows: list[Row], names: list[tuple[str, tuple[str, ...]]], stop: int) -> dict[int, list]:
     """Grid column of each named column, per source table, from the header cells above row `stop`.
 
@@ -100,23 +121,29 @@ def place_packed(values: list, n: int) -> Placement | None:
 class FixedBands:
     """Columns of a fixed-width layout (pdftotext -layout, text padded with spaces), by character position.
 
-    Each value sits under its column: the columns are the clusters of the centres of the printed values over all
-    rows; when some column is empty on every row (so no cluster marks it), the header words above the first
-    row say where the columns are. A value is placed in the column whose centre is nearest; an empty column of a
-    row is seen empty (blank)."""
+    A value sits under its column's header: the columns are the clusters of the positions of the printed values
+    and of the short header words above the first row (a column empty on every row is still marked by its
+    header; one whose header was lost, by its values). Positions are the cells' first characters, or their
+    centres when that aligns the values better (centred cells). A value goes to the nearest column; a column
+    without a value in a row is seen empty there (blank)."""
 
     def __init__(self, rows: list[Row], n: int, header_words: list[tuple[str, int]]):
-        centres = sorted(o + _width(c.text) / 2 for r in rows for c, o in zip(r.slots, r.offsets or [])
-                         if cell_kind(c.text) in ("value", "dash"))
-        clusters = _cluster(centres, 1.6)
-        heads = _cluster(sorted(o + _width(t) / 2 for t, o in header_words), 1.6)
+        values = [(c.text.strip(), o) for r in rows for c, o in zip(r.slots, r.offsets or [])
+                  if cell_kind(c.text) in ("value", "dash")]
+        starts = _cluster(sorted(o for _, o in values), 1.5)
+        centres = _cluster(sorted(o + len(t) / 2 for t, o in values), 1.5)
+        self.by_centre = len(centres) < len(starts)
         self.centres: list[float] | None = None
-        if len(clusters) == n:
-            self.centres = clusters
-        elif len(heads) >= n and len(clusters) <= n:
-            self.centres = heads[-n:]  # the value columns are the last n header columns
-        elif len(clusters) > n:
-            self.centres = None  # more value positions than columns: not a fixed-width layout after all
+        if not values:
+            return
+        points = [self._at(t, o) for t, o in values]
+        heads = [self._at(t, o) for t, o in header_words]
+        columns = _cluster(sorted(points + [h for h in heads if h > min(points) - 3]), 2.0)
+        if len(columns) == n:
+            self.centres = columns
+
+    def _at(self, text: str, offset: int) -> float:
+        return offset + len(text) / 2 if self.by_centre else float(offset)
 
     def place(self, row: Row, n: int) -> Placement | None:
         if self.centres is None or row.offsets is None:
@@ -126,17 +153,12 @@ class FixedBands:
         for cell, offset in zip(row.slots, row.offsets):
             if cell_kind(cell.text) == "empty":
                 continue
-            centre = offset + _width(cell.text) / 2
-            i = min(range(n), key=lambda k: abs(self.centres[k] - centre))
-            if abs(self.centres[i] - centre) > gap / 2 or placement[i][0] is not None:
+            at = self._at(cell.text.strip(), offset)
+            i = min(range(n), key=lambda k: abs(self.centres[k] - at))
+            if abs(self.centres[i] - at) > gap / 2 or placement[i][0] is not None:
                 return None  # between two columns, or two values in one column: not placeable
             placement[i] = (cell, None)
         return placement
-
-
-def _width(text: str) -> int:
-    """Display width: a CJK character takes two columns in a fixed-width rendering."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
 def _cluster(values: list[float], tol: float) -> list[float]:

@@ -21,23 +21,30 @@ MAX_LABEL = 160  # characters of a joined label
 _GROUP_KEYS = {"other_handling"}  # （六）其他处理: a data row in 2019, a group label over three rows in 2021
 
 
-def keyed_rows(rows: list[Row], key_of: Callable[[str], str | None], order: dict[str, int]
-               ) -> list[tuple[str, Row | None, list[Row]]]:
-    """[(key, the row of values or None, the rows whose labels make the key)] in table order."""
-    fast = _fast(rows, key_of, order)
+def keyed_rows(rows: list[Row], key_of: Callable[[str], str | None], order: dict[str, int],
+               whole: Callable[[str], bool] = lambda label: False) -> list[tuple[str, Row | None, list[Row]]]:
+    """[(key, the row of values or None, the rows whose labels make the key)] in table order. `whole(label)`:
+    a label known to stand alone though it names no key (a group label such as （三）不予公开)."""
+    fast = _fast(rows, key_of, order, whole)
     if fast is not None:
         return fast
     return _search(rows, key_of, order)
 
 
-def _fast(rows, key_of, order):
+def _fast(rows, key_of, order, whole):
     out, last = [], -1
     for row in rows:
         if not row.slots:
-            # A row printed as a label only (its values not shown) counts once the table has begun; before
-            # that, labels are headers ("总计" is a column there).
-            key = key_of(row.label) if out else None
-            if key is not None and order[key] > last and key not in _GROUP_KEYS:
+            if not out:
+                continue  # before the first row of values, labels are headers ("总计" is a column there)
+            # A row printed as a label only (its values not shown). A label that names nothing is a fragment of
+            # another row's label (the rows must be searched), unless it is known to stand alone.
+            key = key_of(row.label)
+            if key is None:
+                if whole(row.label):
+                    continue
+                return None
+            if order[key] > last and key not in _GROUP_KEYS:
                 last = order[key]
                 out.append((key, None, [row]))
             continue
@@ -53,9 +60,22 @@ def _fast(rows, key_of, order):
     return out
 
 
+def _column_wise(parts: list[list[str]]) -> str:
+    """A label printed in several columns, broken over lines, the columns' fragments interleaved line by line
+    ("(三) 1.属于" / "不予公 国家秘" / "开 密"): each column's fragments joined down the lines. A line with fewer
+    fragments than columns holds the last columns (the longest labels run longest)."""
+    width = max(len(p) for p in parts)
+    cols = [""] * width
+    for words in parts:
+        for j, word in enumerate(words, start=width - len(words)):
+            cols[j] += word
+    return "".join(cols)
+
+
 def _search(rows, key_of, order):
     n = len(rows)
     texts = [r.label for r in rows]
+    words = [[w for c in r.labels for w in c.text.split()] for r in rows]
     has_values = [bool(r.slots) for r in rows]
     # segments starting at each row: (end, key, row of values or None)
     segments: list[list[tuple[int, str, int | None]]] = []
@@ -69,7 +89,10 @@ def _search(rows, key_of, order):
             joined += texts[j]
             if len(joined) > MAX_LABEL:
                 break
-            key = key_of(joined)
+            key = None
+            if j > i and any(len(w) > 1 for w in words[i:j + 1]):
+                key = key_of(_column_wise([w for w in words[i:j + 1] if w]))
+            key = key or key_of(joined)
             if key is not None:
                 found.append((j + 1, key, value_row))
         segments.append(found)

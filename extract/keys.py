@@ -39,7 +39,7 @@ T3_LEAF_ROWS = [
     ("unprocessed_petition", re.compile(r"信访|举报投诉")),
     ("unprocessed_duplicate", re.compile(r"重复申请")),
     ("unprocessed_publication", re.compile(r"公开出版物")),
-    ("unprocessed_mass_repeat", re.compile(r"大量反复|大量重复")),
+    ("unprocessed_mass_repeat", re.compile(r"大量反[复覆]|大量重复|无正当理由大量")),
     ("unprocessed_confirm_reissue", re.compile(r"重新出具|确认或")),
     ("other_no_correction", re.compile(r"逾期不补正|不补正")),
     ("other_unpaid_fee", re.compile(r"缴纳费用|收费通知")),
@@ -54,6 +54,8 @@ T3_LEAF_ROWS = [
 # Group labels (（三）不予公开, （四）无法提供 …) match no key: they carry no numbers of their own.
 # （六）其他处理 is a data row only in the 2019 trial format.
 T3_OTHER_HANDLING = re.compile(r"其他处理$")
+# Labels printed on rows of their own that carry no key: the result groups and the 三、 row label.
+T3_GROUP_LABEL = re.compile(r"^(\([三四五六]\)|[三四五六]、)?(不予公开|无法提供|不予处理|其他处理|本年度办理结果)$")
 T3_ROWS = {
     "gb2021": ["new_received", "carried_in", "granted", "partially_granted", "denied_state_secret",
                "denied_law_prohibited", "denied_safety_stability", "denied_third_party", "denied_internal_affairs",
@@ -192,13 +194,14 @@ class Cells:
                                 "values": [c.text.strip() for c in row.slots if cell_kind(c.text) != "empty"]}))
 
     def finish(self) -> list[KeyedCell]:
+        if self.cells and all(c.status == "missing" for c in self.cells):
+            self.flags.append(Flag("table_unread", f"{self.table}: the table was found but none of its values "
+                                   "could be read", {"table": self.table, "cells": len(self.cells),
+                                                     "reasons": sorted(self.missing)}))
+            return []
         for why, cells in self.missing.items():
             self.flags.append(Flag("missing_cells", f"{self.table}: {len(cells)} cells could not be read ({why})",
                                    {"table": self.table, "reason": why, "cells": cells}))
-        if self.cells and all(c.status == "missing" for c in self.cells):
-            self.flags.append(Flag("table_unread", f"{self.table}: the table was found but none of its values "
-                                   "could be read", {"table": self.table, "cells": len(self.cells)}))
-            return []
         return self.cells
 
 
@@ -251,7 +254,7 @@ def map_applications(region: Region, template: str, flags: list[Flag]) -> list[K
         start = next((r.index for k, r, _ in rows if k == "new_received" and r is not None), len(region.rows))
         grid_cols = columns.header_columns(region.rows, _T3_HEADERS, start)
     else:
-        rows = keyed_rows(region.rows, t3_key, _T3_ORDER)
+        rows = keyed_rows(region.rows, t3_key, _T3_ORDER, lambda label: bool(T3_GROUP_LABEL.match(label)))
         grid_cols = {}
         for key, row, parts in rows:
             if row is not None and len(parts) > 1 and t3_key(row.label) != key:
@@ -290,7 +293,7 @@ def _t3_place(key: str, row: Row | None, grid_cols: dict, bands, out: Cells) -> 
     """(column key, placement, slot index) for the seven columns of one T3 row."""
     n = len(T3_COLS)
     if row is None or not row.slots:
-        return [(c, (None, columns.NO_VALUES), None) for c in T3_COLS]
+        return [(c, p, None) for c, p in zip(T3_COLS, columns.label_only(out.region.fixed, n))]
     if row.kind == "grid":
         table = next((c.table for c in row.slots if c.table is not None), None)
         placement, extra = columns.place_grid(row, grid_cols.get(table, [None] * n))
@@ -350,7 +353,7 @@ def _bands(region: Region, rows: list, n: int):
     if not fixed:
         return None
     first = min(r.index for r in fixed)
-    words = [(c.text, o) for r in region.rows[:first] if r.kind == "fixed" and r.label_offsets
+    words = [(c.text.strip(), o) for r in region.rows[:first] if r.kind == "fixed" and r.label_offsets
              for c, o in zip(r.labels, r.label_offsets) if len(squash(c.text)) <= 4]
     return columns.FixedBands(fixed, n, words)
 
@@ -360,12 +363,14 @@ _T4_HEADERS = ("结果维持", "结果纠正", "其他结果", "尚未审结", "
 
 def map_review_litigation(region: Region, flags: list[Flag]) -> list[KeyedCell]:
     out = Cells(T4, region, flags)
+    n = 15
     data_rows = [r for r in region.rows if r.n_filled() > 0]
+    if not data_rows:  # a row of 15 empty cells in a table that shows them: every case left blank
+        data_rows = [r for r in region.rows if len(r.slots) >= n and r.kind in ("grid", "closed", "visible")][-1:]
     if not data_rows:
         flags.append(Flag("incomplete_table", "review_litigation: no values found", {"table": T4}))
         return []
     row = max(data_rows, key=lambda r: r.n_filled())
-    n = 15
     keys = [(T4_ROWS[i // 5], T4_COLS[i % 5]) for i in range(n)]
     slot_of = {id(c): i for i, c in enumerate(row.slots)}
     placement = None
@@ -413,6 +418,7 @@ class _T2Reader:
         self.defaults = T2_DEFAULT_COLS.get(template, T2_DEFAULT_COLS["gb2021"])
         self.block: str | None = None
         self.header: list[tuple[str, int | None, str]] = []  # (col key, grid col, header text)
+        self.positions: list[int | None] = []  # fixed-width text: character column of each header
         self.collecting = False
         self.current: str | None = None
         self.fragments: list[str] = []
@@ -423,8 +429,9 @@ class _T2Reader:
         rows = self.region.rows
         for i, row in enumerate(rows):
             found = False
-            for cell in row.labels:
-                found |= self._label(cell)
+            offsets = row.label_offsets or [None] * len(row.labels)
+            for cell, offset in zip(row.labels, offsets):
+                found |= self._label(cell, offset)
             if not found and row.slots and row.n_filled():
                 found = self._joined_label(row, rows[i + 1:i + 4])
             if self.current is None or self.current in self.done or not row.slots and not found:
@@ -432,30 +439,49 @@ class _T2Reader:
             self._values(row)
         return self.out.finish()
 
-    def _label(self, cell: SourceCell) -> bool:
-        """Read one label cell; True when it names a data row."""
+    def _label(self, cell: SourceCell, offset: int | None = None) -> bool:
+        """Read one label cell; True when it names a data row. A label that names nothing may be the first part
+        of a header or label broken over two lines ("本年处理" / "决定数量"): it is kept as a fragment and tried
+        again joined with the labels that follow."""
         label = squash(cell.text)
+        for n in (0, 1, 2):
+            if n > len(self.fragments):
+                break
+            joined = "".join(self.fragments[len(self.fragments) - n:]) + label
+            found = self._named(joined, cell, offset if n == 0 else None)
+            if found is not None:
+                return found
+        if self.header and self.header[-1][0] in MONEY and header_unit(label) and not header_unit(self.header[-1][2]):
+            col, grid_col, text = self.header[-1]  # "本年收费金额" / "（单位：万元）": the unit on the next line
+            self.header[-1] = (col, grid_col, text + label)
+            return False
+        self.fragments.append(label)
+        return False
+
+    def _named(self, label: str, cell: SourceCell, offset: int | None) -> bool | None:
+        """True: a data row; False: a block, the 信息内容 header or column headers; None: nothing known."""
         m = T2_BLOCK.search(label)
         if m:
             self.block, self.header, self.collecting, self.current, self.fragments = m.group(1), [], False, None, []
+            self.positions = []
             return False
         if label.startswith("信息内容"):
             self.header, self.collecting, self.current, self.fragments = [], True, None, []
+            self.positions = []
             label = label[4:]
             if not label:
                 return False
-        key = _t2_row(label) or next((k for k in (_t2_row("".join(self.fragments[-n:]) + label) for n in (1, 2))
-                                      if k), None)
+        key = _t2_row(label)
         if key:
             self._row(key)
             return True
         cols = _t2_cols(label)
         if cols and self.collecting:
             self.header += [(c, cell.col if len(cols) == 1 else None, label) for c in cols]
+            self.positions += [offset if len(cols) == 1 else None for _ in cols]
             self.fragments = []
-        elif not cols:
-            self.fragments.append(label)
-        return False
+            return False
+        return None
 
     def _joined_label(self, row: Row, following: list[Row]) -> bool:
         """A row of values whose own label names nothing: its label continues on the lines after it."""
@@ -482,8 +508,13 @@ class _T2Reader:
             return
         self.done.add(key)
         n = len(header)
+        fixed = columns.place_by_offset(row, self.positions) if row.kind == "fixed" and self.header else None
         if row.kind == "grid" and all(col is not None for _, col, _ in header):
             placement, extra = columns.place_grid(row, [col for _, col, _ in header])
+        elif fixed is not None:
+            placement, extra = fixed, []
+        elif not row.slots:
+            placement, extra = columns.label_only(self.region.fixed, n), []
         else:
             values = list(row.slots)
             filled = [c for c in values if cell_kind(c.text) != "empty"]

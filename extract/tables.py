@@ -70,6 +70,9 @@ class Region:
     def __post_init__(self):
         for i, row in enumerate(self.rows):
             row.index = i
+        # A fixed-width table shows each row's full width: a row printed with its label and nothing in the value
+        # columns is seen empty, not unread.
+        self.fixed = any(row.kind == "fixed" and row.n_filled() for row in self.rows)
 
 
 # ---- finding the regions ------------------------------------------------------------------------------------
@@ -93,6 +96,17 @@ def _follows(keys: list[str], i: int, span: int, pattern: re.Pattern) -> bool:
 def _t4_follows(keys: list[str], i: int) -> bool:
     window = "".join(keys[i:i + 30])
     return "结果维持" in window or "维持" in window and "纠正" in window
+
+
+def _t4_anchor(lines: list[Line], keys: list[str], i: int) -> bool:
+    """The T4 header starts with 行政复议 as its first cell (or 行政 / 复议, a header broken over two lines)."""
+    first = _first_text(lines[i])
+    if _T4_ANCHOR.match(first):
+        return True
+    if first != "行政":
+        return False
+    following = next((k for k in keys[i + 1:i + 3] if k), "")
+    return following.startswith("复议")
 
 
 def _first_text(line: Line) -> str:
@@ -120,8 +134,7 @@ def find_regions(doc: ParsedDocument, headings: set[int], keys: list[str] | None
         elif T3 not in seen and _T3_ANCHOR.search(key) and (len(line.cells) > 1 or len(key) < 80) \
                 and _follows(keys, i, 60, _T3_ROWS):
             anchors.append((i, T3)); seen.add(T3)
-        elif T4 not in seen and key.startswith("行政复议") and _T4_ANCHOR.match(_first_text(line)) \
-                and _t4_follows(keys, i):
+        elif T4 not in seen and key.startswith("行政") and _t4_anchor(lines, keys, i) and _t4_follows(keys, i):
             anchors.append((i, T4)); seen.add(T4)
     regions = []
     for n, (start, table) in enumerate(anchors):

@@ -12,9 +12,10 @@ The tokenizer knows, per line (checked in this order):
 * numbers one space apart after a label (PDF text exports: ``规章 0 0 0``, ``0 0 0 0 0 0 0``): each number is a
   cell (`sep="word"`); a unit written apart from its number (``12 件``) stays with it.
 
-Lines holding a single cell may form a stream with bar lines between or after them (one cell per paragraph
-with ``|`` lines between cells, or every cell ending in `` |`` with spacer lines): bars are cell boundaries there,
-and two boundaries with nothing between them make one empty cell. Blank lines are no cell at all.
+Lines holding a single cell may form a stream with bars between or after them. When cells end in `` |`` (with
+spacer lines between them), a line that is only a bar is an empty cell. When ``|`` lines stand between the cells
+of a row, they are boundaries: two boundaries with nothing between them, or a boundary that ends a row (a blank
+line follows), enclose an empty cell. Otherwise blank lines are no cell at all.
 
 Also: page numbers of exported PDFs (``- 3 -``, ``第3页``) dropped; an enumerator that a PDF export broke off
 its label (a line ``2`` followed by ``.其他…``, a line ``(`` followed by ``一) 予以公开``) joined again.
@@ -55,8 +56,8 @@ def parse(data: bytes, hints: dict) -> ParsedDocument:
 
 def tokenize(text: str) -> list[Line]:
     out: list[Line] = []
-    stream = _BarStream(out)
     raw_lines = text.split("\n")
+    stream = _BarStream(out, _cells_end_in_bars(raw_lines) if "|" in text or _HAS_BAR.search(text) else False)
     n_lines = len(raw_lines)
     n = 0
     while n < n_lines:
@@ -75,6 +76,7 @@ def tokenize(text: str) -> list[Line]:
             continue
         stripped = raw.strip()
         if not stripped:
+            stream.blank(number)
             out.append(Line([SourceCell("", line=number)]))
             continue
         if _HAS_BAR.search(raw):
@@ -94,17 +96,40 @@ def _broken_enumerator(line: str, following: str) -> bool:
     return s.isdigit() and len(s) <= 2 and nxt[:1] in (".", "．", "、")
 
 
-class _BarStream:
-    """Bars as cell boundaries between one-cell lines: two boundaries with nothing between them = an empty cell."""
+def _cells_end_in_bars(lines: list[str]) -> bool:
+    """Do one-cell lines end in a bar ("行政许可 |")? Then a bar alone on a line is an empty cell."""
+    count = 0
+    for line in lines:
+        s = line.strip()
+        if len(s) > 1 and s[-1] in _BAR_CHARS and s[0] not in _BAR_CHARS and not _HAS_BAR.search(s[:-1]):
+            count += 1
+            if count >= 3:
+                return True
+    return False
 
-    def __init__(self, out: list[Line]):
-        self.out = out
+
+class _BarStream:
+    """Bars around one-cell lines (module docstring): `trailing` when cells end in bars, else bars are boundaries."""
+
+    def __init__(self, out: list[Line], trailing: bool):
+        self.out, self.trailing = out, trailing
         self.open = False  # a boundary was seen and no cell since
 
+    def empty(self, number: int) -> None:
+        self.out.append(Line([SourceCell("", line=number)], sep="bar"))
+
     def boundary(self, number: int) -> None:
+        if self.trailing:
+            self.empty(number)  # " |": an empty cell ending in its bar
+            return
         if self.open:
-            self.out.append(Line([SourceCell("", line=number)], sep="bar"))
+            self.empty(number)
         self.open = True
+
+    def blank(self, number: int) -> None:
+        if self.open and not self.trailing:
+            self.empty(number)  # the row ended after a boundary: an empty last cell
+        self.open = False
 
     def content(self) -> None:
         self.open = False
@@ -127,6 +152,9 @@ def _bar_line(raw: str, number: int, out: list[Line], stream: _BarStream) -> Non
         parts = parts[:-1]
     cells = [_BR.sub("", p).strip() for p in parts]
     if len(cells) == 1:  # one cell per line, bars around it: part of a stream
+        if stream.trailing:
+            out.append(Line([SourceCell(cells[0], line=number)]))
+            return
         if lead:
             stream.boundary(number)
         out.append(Line([SourceCell(cells[0], line=number)]))
