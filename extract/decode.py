@@ -144,6 +144,11 @@ def clean_text(text: str, script: str | None = None) -> tuple[str, str]:
     if _MARKS.search(text):
         text = _SUPERSCRIPT.sub(lambda m: "^" + m.group().translate(_SUPERSCRIPT_DIGITS), text)
         text = _CIRCLED.sub(lambda m: f"({ord(m.group()) - 0x245F})", text)
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
-    return text, script
+    return nfkc(text), script
+
+
+def nfkc(text: str) -> str:
+    """NFKC; the quick check first (is_normalized stops at the first character that would change)."""
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        return text
+    return unicodedata.normalize("NFKC", text)

@@ -9,7 +9,6 @@ decided in columns.py (grid positions first), which label fragments make a row i
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from functools import lru_cache
 
 from extract import columns
@@ -179,8 +178,8 @@ class Cells:
         value, status, unit = parse_value(cell.text, unit, header_unit)
         source = cell
         if source.table is None:  # text formats: the region is the table, the logical row/slot the position
-            source = replace(cell, table=self.region.index, row=source_row.index if source_row else None,
-                             col=slot)
+            source = SourceCell(cell.text, self.region.index, source_row.index if source_row else None, slot,
+                                cell.line, cell.page, cell.bbox, cell.confidence)
         self.cells.append(KeyedCell(self.table, row_key, col, value, cell.text.strip(), status, unit, source))
         if status == "num" and col in MONEY and not _printed_unit(cell.text) and header_unit is None:
             self.flags.append(Flag("unit_assumed", f"{self.table} {row_key} {col}: {cell.text.strip()!r} is printed "

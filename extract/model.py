@@ -40,11 +40,19 @@ class Line:
 
     @property
     def texts(self) -> list[str]:
-        return [c.text for c in self.cells]
+        # Cached: every stage reads it, parsers set cell texts before handing the document on (call
+        # `forget_texts()` after changing a cell's text later).
+        texts = self.__dict__.get("_texts")
+        if texts is None or len(texts) != len(self.cells):
+            texts = self.__dict__["_texts"] = [c.text for c in self.cells]
+        return texts
+
+    def forget_texts(self) -> None:
+        self.__dict__.pop("_texts", None)
 
     @property
     def joined(self) -> str:
-        return "".join(c.text for c in self.cells)
+        return "".join(self.texts)
 
 
 @dataclass

@@ -12,6 +12,7 @@ import re
 from extract.decode import squash
 from extract.model import Line, ParsedDocument, Section
 
+_NUMERALS = frozenset("一二三四五六七八九十")
 _HEADING = re.compile(r"^([一二三四五六七八九十]{1,3})[、.．]\s*(.{2,40})$")
 SECTION_PATTERNS = [
     ("overview", re.compile(r"总体情况|概述|基本情况|总体概况")),
@@ -28,6 +29,9 @@ _EXTRA_TITLE = re.compile(r"(情况|工作|成效|举措|措施)$")
 
 def heading_of(line: Line) -> tuple[str, str, str] | None:
     """(key, numeral, title) when the line is a section heading, else None."""
+    first = next((t for t in line.texts if t and not t.isspace()), "")
+    if first.lstrip()[:1] not in _NUMERALS:
+        return None  # a heading starts with its numeral (the quick test for most lines)
     texts = [t for t in line.texts if t.strip()]
     if len(texts) != 1 or line.table is not None and len(line.cells) > 1:
         return None

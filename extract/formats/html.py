@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 
-import lxml.html
 from lxml import etree
 
 from extract.decode import clean_text, decode_bytes
@@ -25,9 +24,11 @@ CONTENT_IDS = {s[1:] for s in CONTENT_SELECTORS if s.startswith("#")}
 CONTENT_CLASSES = {s[1:] for s in CONTENT_SELECTORS if s.startswith(".")}
 CONTENT_TAGS = {s for s in CONTENT_SELECTORS if s[0] not in "#."}
 
-# Every id and class value of the page in one XPath (libxml2 walks the tree; Python sees only the values, and
-# each value knows its element).
-_ID_CLASS = etree.XPath("//@id | //@class", smart_strings=True)
+# The id and class attributes that name a content container, found by libxml2 in one walk (Python sees only
+# the matches, and each knows its element).
+_ID_CLASS = etree.XPath(
+    "//@id[" + " or ".join(f".='{i}'" for i in sorted(CONTENT_IDS)) + "] | //@class[" +
+    " or ".join(f"contains(., '{c}')" for c in sorted(CONTENT_CLASSES)) + "]", smart_strings=True)
 _SCORE = etree.XPath("string-length(string(.)) + 5000 * count(.//table)")
 _BLOCK = ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article", "blockquote",
           "pre", "dd", "dt", "dl", "center", "header", "footer", "form", "address", "hr", "caption", "tr", "td",
@@ -36,7 +37,8 @@ _DROP = ("script", "style", "noscript", "template", "iframe", "object", "svg", "
          "textarea", "title")
 _WS = re.compile(r"[ \t\r\n\f\v\u00a0\u3000\u2002\u2003\u200b]+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
-_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, encoding="utf-8")
+# lxml's plain HTML parser: its elements are created in C (lxml.html's element classes cost a Python call each).
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, encoding="utf-8")
 _HEAD_TAGS = re.compile(rb"<meta\b[^>]*>|<title\b[^>]*>.*?</title\s*>", re.I | re.S)
 _MARK = "\ue000"  # a table's place in the prose (a private-use character, removed from the page first)
 
@@ -56,12 +58,11 @@ def parse(data: bytes, hints: dict) -> ParsedDocument:
     if cut < 0:
         cut = source.find(b"</HEAD>")
     if cut > 0:
-        meta = _page_meta(lxml.html.document_fromstring(b"".join(_HEAD_TAGS.findall(source, 0, cut)) or b"<p>",
-                                                        parser=_PARSER))
-        root = lxml.html.document_fromstring(b"<html>" + source[cut + 7:], parser=_PARSER)
+        meta = _page_meta(_tree(b"".join(_HEAD_TAGS.findall(source, 0, cut))))
+        root = _tree(b"<html>" + source[cut + 7:])
         meta.update({k: v for k, v in _page_meta(root).items() if k not in meta})
     else:
-        root = lxml.html.document_fromstring(source if source.strip() else b"<html></html>", parser=_PARSER)
+        root = _tree(source)
         meta = _page_meta(root)
     content = _content_root(root)
     etree.strip_elements(content, *_DROP, with_tail=False)
@@ -74,6 +75,11 @@ def parse(data: bytes, hints: dict) -> ParsedDocument:
     return doc
 
 
+def _tree(markup: bytes):
+    root = etree.fromstring(markup, _PARSER) if markup.strip() else None
+    return root if root is not None else etree.fromstring(b"<html><body></body></html>", _PARSER)
+
+
 def _page_meta(root) -> dict:
     meta: dict = {}
     for tag in root.iter("meta"):
@@ -81,17 +87,19 @@ def _page_meta(root) -> dict:
         if name in ("ArticleTitle", "PubDate", "ContentSource", "ColumnName", "SiteName", "Url") and content:
             meta[name] = content.strip()
     title = root.find(".//title")
-    if title is not None and title.text_content().strip():
-        meta["html_title"] = title.text_content().strip()
+    if title is not None and "".join(title.itertext()).strip():
+        meta["html_title"] = "".join(title.itertext()).strip()
     return meta
 
 
 def _content_root(root):
     """The article body: the known CMS container holding the most text (a table-holding one preferred)."""
     candidates = [value.getparent() for value in _ID_CLASS(root)
-                  if (value.strip() in CONTENT_IDS if value.attrname == "id"
-                      else not CONTENT_CLASSES.isdisjoint(value.split()))]
+                  if value.attrname == "id" or not CONTENT_CLASSES.isdisjoint(value.split())]
     candidates += list(root.iter(*CONTENT_TAGS))
+    if len(candidates) > 1:  # a container inside another loses to it (more text, as many tables): only the outer
+        outer = set(candidates)
+        candidates = [el for el in candidates if not any(a in outer for a in el.iterancestors())]
     best, best_score = None, 0.0
     for el in candidates:
         score = _SCORE(el) if len(candidates) > 1 else 1.0
@@ -105,6 +113,10 @@ def _content_root(root):
 
 def cell_text(el) -> str:
     return _WS.sub(" ", etree.tostring(el, method="text", encoding="unicode", with_tail=False)).strip()
+
+
+def text_content(el) -> str:
+    return etree.tostring(el, method="text", encoding="unicode", with_tail=False)
 
 
 def read_lines(content) -> list[Line]:
@@ -142,7 +154,7 @@ def table_lines(table, index: int) -> list[Line]:
     occupied: set[tuple[int, int]] = set()
     out = []
     for r, tr in enumerate(rows):
-        if tr.get("height") == "0" and not tr.text_content().strip():
+        if tr.get("height") == "0" and not text_content(tr).strip():
             continue  # Word's spacer row (<tr height=0> inside <![if !supportMisalignedColumns]>)
         cells = []
         c = 0

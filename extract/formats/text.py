@@ -41,6 +41,7 @@ _PAGE_NUMBER = re.compile(r"^\s*(?:[-—–]\s*\d{1,4}\s*[-—–]|第\s*\d{1,4}
                           r"|\d{1,4}\s*/\s*\d{1,4}\s*页?)\s*$")
 _BARE_ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\(?[一二三四五六七八九十\d]{1,2}\)|\d{1,2}[.、])$")
 _UNITS = frozenset(UNITS)
+_MAY_END_IN_VALUE = re.compile(r"[\d\-/—–无空*※\]^)件项条个次篇人元万]$")
 _SHORT = 14  # a segment this short can be a header cell of a fixed-width table
 
 
@@ -169,6 +170,9 @@ def _bar_line(raw: str, number: int, out: list[Line], stream: _BarStream) -> Non
 def _space_line(raw: str, number: int) -> Line:
     """A line without tabs or bars: cells at runs of two or more spaces (fixed-width layout), numbers after a
     label one space apart, or the whole line as one cell."""
+    stripped = raw.strip()
+    if "  " not in stripped and (" " not in stripped or not _MAY_END_IN_VALUE.search(stripped)):
+        return Line([SourceCell(stripped, line=number)])  # most prose lines: one cell
     segments = [(m.group(), m.start()) for m in _SEGMENT.finditer(raw)]
     if len(segments) >= 2 and not _BARE_ENUMERATOR.match(segments[0][0]):
         pieces = [p for text, start in segments for p in _words(text, start)]
