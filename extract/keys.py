@@ -181,7 +181,7 @@ class Cells:
             source = SourceCell(cell.text, self.region.index, source_row.index if source_row else None, slot,
                                 cell.line, cell.page, cell.bbox, cell.confidence)
         self.cells.append(KeyedCell(self.table, row_key, col, value, cell.text.strip(), status, unit, source))
-        if status == "num" and col in MONEY and not _printed_unit(cell.text) and header_unit is None:
+        if status == "num" and col in MONEY and header_unit is None and not _printed_unit(cell.text):
             self.flags.append(Flag("unit_assumed", f"{self.table} {row_key} {col}: {cell.text.strip()!r} is printed "
                                    f"without a unit, in the cell or its column header; read as {unit}, the "
                                    "template's unit", {"table": self.table, "row": row_key, "col": col,
@@ -204,6 +204,20 @@ class Cells:
         return self.cells
 
 
+@lru_cache(maxsize=4096)
+def _read(raw: str) -> tuple[str, float | None, str | None]:
+    """(status, value, unit printed in the cell) of a cell text; most cells of a report repeat a few texts."""
+    kind = cell_kind(raw)
+    if kind == "empty":
+        return "blank", None, None
+    if kind == "dash":
+        return "dash", None, None
+    parsed = parse_number(raw)
+    if parsed is None:
+        return "text", None, None
+    return "num", parsed[0], parsed[1]
+
+
 def _printed_unit(text: str) -> bool:
     parsed = parse_number(text)
     return parsed is not None and parsed[1] is not None
@@ -223,15 +237,9 @@ def header_unit(text: str) -> str | None:
 def parse_value(raw: str, unit: str | None, printed_unit: str | None = None) -> tuple[float | None, str, str | None]:
     """(value, status, unit). Money is normalised to 万元 (raw keeps what was printed); `printed_unit` is the
     unit printed in the column header, used when the cell prints none."""
-    kind = cell_kind(raw)
-    if kind == "empty":
-        return None, "blank", unit
-    if kind == "dash":
-        return None, "dash", unit
-    parsed = parse_number(raw)
-    if parsed is None:
-        return None, "text", unit
-    value, cell_unit = parsed
+    status, value, cell_unit = _read(raw)
+    if status != "num":
+        return None, status, unit
     if cell_unit is None and printed_unit in ("元", "亿元"):
         value = round(value / 10000, 6) if printed_unit == "元" else round(value * 10000, 6)
         cell_unit = "万元"

@@ -87,12 +87,13 @@ def extract_document(doc: ParsedDocument, source: str, hints: dict | None = None
 
     sections, headings = split_sections(doc)
     result.sections = sections
-    squashed = squash("".join("".join(l.texts) for l in doc.lines))
+    keys = [squash(line.joined) for line in doc.lines]  # each line's matching form, for the template and tables
+    squashed = "".join(keys)
     template, evidence = detect_template(squashed)
     result.template = template
 
     cells = []
-    for region in find_regions(doc, headings):
+    for region in find_regions(doc, headings, keys):
         if region.table == T2:
             cells += map_active_disclosure(region, template, result.flags)
         elif region.table == T3:

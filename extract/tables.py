@@ -146,19 +146,23 @@ def find_regions(doc: ParsedDocument, headings: set[int], keys: list[str] | None
     return regions
 
 
+# Lines that show a whole row: tab / bar separated text, fixed-width text, the column bands of a table printed
+# without ruling lines (PDF).
+_SHOWN = ("tab", "bar", "space", "band")
+
+
 def _rows_of(table: str, index: int, lines: list[Line], first_line: int) -> Region:
     if any(l.table is not None for l in lines):
         # Prose between grid tables is not part of the table; a grid row's cells keep their grid columns.
         return Region(table, index, [_grid_row(l) for l in lines if l.table is not None], "grid", first_line)
     # A line shows a whole row when it has two filled cells (tab / bar / fixed-width rows); then every such
     # line is a row, blanks in place. Lines that do not (one cell per line, "label 0 0 0") form a stream.
-    shown = [l for l in lines if l.sep in ("tab", "bar", "space") and
-             sum(1 for c in l.cells if cell_kind(c.text) != "empty") >= 2]
+    shown = [l for l in lines if l.sep in _SHOWN and sum(1 for c in l.cells if cell_kind(c.text) != "empty") >= 2]
     if shown:
         rows: list[Row] = []
         stream: list[Line] = []
         for line in lines:
-            if line.sep in ("tab", "bar", "space") and any(squash(c.text) for c in line.cells) \
+            if line.sep in _SHOWN and any(squash(c.text) for c in line.cells) \
                     and (len(line.cells) > 1 and line.sep != "tab" or _tab_row(line)):
                 rows += _stream_rows(stream)
                 stream = []

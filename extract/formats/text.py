@@ -58,7 +58,8 @@ def parse(data: bytes, hints: dict) -> ParsedDocument:
 def tokenize(text: str) -> list[Line]:
     out: list[Line] = []
     raw_lines = text.split("\n")
-    stream = _BarStream(out, _cells_end_in_bars(raw_lines) if "|" in text or _HAS_BAR.search(text) else False)
+    bars = _HAS_BAR.search(text) is not None
+    stream = _BarStream(out, _cells_end_in_bars(raw_lines) if bars else False)
     n_lines = len(raw_lines)
     n = 0
     while n < n_lines:
@@ -68,25 +69,25 @@ def tokenize(text: str) -> list[Line]:
         if "\f" in raw:
             raw = raw.replace("\f", "")
         # An enumerator broken off its label by a PDF export: "(" / "一) 予以公开", "2" / ".其他法律…".
-        while n < n_lines and _broken_enumerator(raw, raw_lines[n]):
+        while n < n_lines and len(raw) <= 4 and _broken_enumerator(raw, raw_lines[n]):
             raw = raw.rstrip() + raw_lines[n].lstrip()
             n += 1
         if "\t" in raw:
-            out.append(Line([SourceCell(cell, line=number) for cell in raw.split("\t")], sep="tab"))
-            stream.content()
+            out.append(Line([SourceCell(cell, None, None, None, number) for cell in raw.split("\t")], sep="tab"))
+            stream.open = False
             continue
         stripped = raw.strip()
         if not stripped:
             stream.blank(number)
-            out.append(Line([SourceCell("", line=number)]))
+            out.append(Line([SourceCell("", None, None, None, number)]))
             continue
-        if _HAS_BAR.search(raw):
+        if bars and _HAS_BAR.search(raw):
             _bar_line(raw.translate(_BAR_TRANS), number, out, stream)
             continue
-        if _PAGE_NUMBER.match(stripped):
+        if len(stripped) <= 16 and _PAGE_NUMBER.match(stripped):
             continue
         out.append(_space_line(raw, number))
-        stream.content()
+        stream.open = False
     return out
 
 
@@ -172,7 +173,7 @@ def _space_line(raw: str, number: int) -> Line:
     label one space apart, or the whole line as one cell."""
     stripped = raw.strip()
     if "  " not in stripped and (" " not in stripped or not _MAY_END_IN_VALUE.search(stripped)):
-        return Line([SourceCell(stripped, line=number)])  # most prose lines: one cell
+        return Line([SourceCell(stripped, None, None, None, number)])  # most prose lines: one cell
     segments = [(m.group(), m.start()) for m in _SEGMENT.finditer(raw)]
     if len(segments) >= 2 and not _BARE_ENUMERATOR.match(segments[0][0]):
         pieces = [p for text, start in segments for p in _words(text, start)]
