@@ -101,6 +101,7 @@ def stages(docs: dict, repeat: int) -> None:
             finally:
                 region_time[0] += time.process_time() - t0
         metadata.resolve_region = timed
+    # template: with the matching form of every line (computed once, used by tables too)
     names = ["parse", "sections", "template", "tables", "keys", "checks", "metadata", "  of which region",
              "soft rules"]
     print(f"{'corpus':10} " + " ".join(f"{n.strip()[:12]:>12}" for n in names))
@@ -115,9 +116,11 @@ def stages(docs: dict, repeat: int) -> None:
                 t0 = time.process_time(); sections, headings = split_sections(doc)
                 t["sections"] = time.process_time() - t0
                 t0 = time.process_time()
-                template, _ = detect_template(squash("".join("".join(l.texts) for l in doc.lines)))
+                keys = [squash(line.joined) for line in doc.lines]
+                template, _ = detect_template("".join(keys))
                 t["template"] = time.process_time() - t0
-                t0 = time.process_time(); regions = find_regions(doc, headings); t["tables"] = time.process_time() - t0
+                t0 = time.process_time(); regions = find_regions(doc, headings, keys)
+                t["tables"] = time.process_time() - t0
                 t0 = time.process_time()
                 flags, cells = [], []
                 for region in regions:

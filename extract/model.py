@@ -30,10 +30,10 @@ class SourceCell:
 class Line:
     cells: list[SourceCell]
     table: int | None = None  # set when this line is a row of a source table (grid formats)
-    # How a text line was cut into cells (text formats; None for grid rows and one-cell lines), which says how
-    # far the cell positions can be trusted: "tab" and "bar" show every empty cell; "space" (runs of spaces, a
-    # fixed-width layout) shows them by position only (`offsets`); "word" (numbers after a label, one space
-    # apart) hides them.
+    # How a line was cut into cells (None for grid rows and one-cell lines), which says how far the cell
+    # positions can be trusted: "tab" and "bar" show every empty cell; "space" (runs of spaces, a fixed-width
+    # layout) shows them by position only (`offsets`); "word" (numbers after a label, one space apart) hides
+    # them; "band" is a row of a table printed without ruling lines (PDF), one cell per column band.
     sep: str | None = None
     closed: bool = False  # the row ends with an explicit separator ("... | 0 |"): its trailing empty cells are real
     offsets: list[int] | None = None  # "space" rows: the character column where each cell starts

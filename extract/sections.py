@@ -55,7 +55,8 @@ def split_sections(doc: ParsedDocument) -> tuple[list[Section], set[int]]:
     same key are merged into the first), and the indexes of the heading lines (tables end at a heading)."""
     sections: list[Section] = []
     by_key: dict[str, Section] = {}
-    current: Section | None = None
+    parts: dict[int, list[str]] = {}  # id(section) -> its lines (joined once at the end)
+    current: list[str] | None = None
     preamble: list[str] = []
     heading_lines: set[int] = set()
     for i, line in enumerate(doc.lines):
@@ -64,20 +65,23 @@ def split_sections(doc: ParsedDocument) -> tuple[list[Section], set[int]]:
             heading_lines.add(i)
             key, numeral, title = h
             if key in by_key and key != "extra":
-                current = by_key[key]
+                current = parts[id(by_key[key])]
             else:
-                current = Section(key, numeral, title, "")
-                sections.append(current)
+                section = Section(key, numeral, title, "")
+                sections.append(section)
+                current = parts[id(section)] = []
                 if key != "extra":
-                    by_key[key] = current
+                    by_key[key] = section
             continue
-        text = "\t".join(line.texts).strip() if line.table is None else "\t".join(line.texts)
-        if not text.strip():
+        texts = line.texts
+        text = texts[0] if len(texts) == 1 else "\t".join(texts)
+        if line.table is None:
+            text = text.strip()
+        if not text or text.isspace():
             continue
-        if current is None:
-            preamble.append(text)
-        else:
-            current.text = f"{current.text}\n{text}" if current.text else text
+        (preamble if current is None else current).append(text)
+    for section in sections:
+        section.text = "\n".join(parts[id(section)])
     if preamble:
         sections.insert(0, Section("preamble", None, "", "\n".join(preamble)))
     return sections, heading_lines

@@ -127,6 +127,9 @@ def find_regions(doc: ParsedDocument, headings: set[int], keys: list[str] | None
     for i, key in enumerate(keys):
         if not key or i in headings:
             continue
+        if not ("第二十条" in key or "信息内容" in key or "勾稽" in key or "申请人情况" in key or "本年新收" in key
+                or key.startswith("行政")):
+            continue  # the quick test: no anchor word on the line
         line = lines[i]
         if T2 not in seen and ("第二十条" in key and len(key) < 60 or _T2_HEADER.match(key)) \
                 and _follows(keys, i, 40, _T2_ROWS):

@@ -86,9 +86,18 @@ def tokenize(text: str) -> list[Line]:
             continue
         if len(stripped) <= 16 and _PAGE_NUMBER.match(stripped):
             continue
+        if stripped[0] in _RULE_CHARS and _is_rule(stripped):
+            continue  # a drawn rule: ├──┼──┤, +----+, ========
         out.append(_space_line(raw, number))
         stream.open = False
     return out
+
+
+def _is_rule(stripped: str) -> bool:
+    chars = set(stripped)
+    if not chars <= _RULE_CHARS or not chars & _DASH_CHARS:
+        return False
+    return bool(chars & _JUNCTIONS) or len(stripped) >= 6  # "---" alone is a placeholder cell, not a rule
 
 
 def _broken_enumerator(line: str, following: str) -> bool:
@@ -142,7 +151,7 @@ def _bar_line(raw: str, number: int, out: list[Line], stream: _BarStream) -> Non
     chars = set(stripped)
     if chars <= _RULE_CHARS:
         if chars & _DASH_CHARS:
-            return  # a rule line: |---|---|, +----+, ├──┼──┤
+            return  # a rule line: |---|---|, |:--:|
         for _ in range(stripped.count("|")):
             stream.boundary(number)  # "|" alone: a boundary; "||": two, with an empty cell between
         return
