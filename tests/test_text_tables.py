@@ -70,26 +70,28 @@ def test_t2_values_on_bar_lines():
     assert "unit_assumed" not in {f.kind for f in result.flags}  # the header prints 万元
 
 
+def procurement(header: str, amount: str):
+    """A report whose T2 block (九) has the amount column `header` and prints `amount` in it."""
+    text = HEAD + "二、主动公开政府信息情况\n" + "\n".join([
+        "第二十条第（九）项", f"信息内容\t采购项目数量\t{header}", f"政府集中采购\t12\t{amount}"]) + "\n"
+    result = extract_bytes(text.encode(), "proc.txt")
+    return result, result.cell(T2, "central_procurement", "procurement_amount")
+
+
 def test_amount_without_a_unit_is_flagged():
     """采购总金额 8040, no unit in the cell or the header: 万元 is assumed, and said so."""
-    text = HEAD + "二、主动公开政府信息情况\n" + "\n".join([
-        "第二十条第（九）项", "信息内容\t采购项目数量\t采购总金额", "政府集中采购\t12\t8040",
-    ]) + "\n"
-    result = extract_bytes(text.encode(), "proc.txt")
-    amount = result.cell(T2, "central_procurement", "procurement_amount")
+    result, amount = procurement("采购总金额", "8040")
     assert (amount.value, amount.unit, amount.raw) == (8040, "万元", "8040")
     flag = next(f for f in result.flags if f.kind == "unit_assumed")
     assert flag.data["assumed"] == "万元" and flag.data["raw"] == "8040"
 
 
 def test_amount_in_yuan_by_its_header_is_converted():
-    text = HEAD + "二、主动公开政府信息情况\n" + "\n".join([
-        "第二十条第（九）项", "信息内容\t采购项目数量\t采购总金额（元）", "政府集中采购\t12\t80400000",
-    ]) + "\n"
-    result = extract_bytes(text.encode(), "proc.txt")
-    amount = result.cell(T2, "central_procurement", "procurement_amount")
+    result, amount = procurement("采购总金额（元）", "80400000")
     assert (amount.value, amount.unit, amount.raw) == (8040, "万元", "80400000")
     assert "unit_assumed" not in {f.kind for f in result.flags}
+    result, amount = procurement("采购总金额", "8040万元")
+    assert (amount.value, amount.unit) == (8040, "万元") and "unit_assumed" not in {f.kind for f in result.flags}
 
 
 def test_tokenizer_separators():
