@@ -185,3 +185,16 @@ def test_fixed_width_columns_by_position():
     row = {c.col: c for c in result.cells if c.table == E.T3 and c.row == "new_received"}
     assert [row[c].value for c in E.C7] == [12, 10, None, None, None, None, 22]
     assert [row[c].status for c in E.C7] == ["num", "num", "blank", "blank", "blank", "blank", "num"]
+
+
+def test_html_layout_table_and_table_in_a_cell():
+    """An old portal lays the page out with a table around the article: the report table inside it is still a
+    table. A data table with a small table inside one cell stays one table (the inner text is that cell's)."""
+    from extract.formats.html import parse
+    page = ("<html><body><table><tr><td>导航</td><td><div id=zoom><p>一、总体情况</p><table><tr><td>规章</td>"
+            "<td>0</td><td>0</td><td>1</td></tr></table></div></td></tr></table></body></html>").encode()
+    rows = [(l.table, l.texts) for l in parse(page, {}).lines]
+    assert rows == [(None, ["一、总体情况"]), (0, ["规章", "0", "0", "1"])]
+    page = ("<html><body><div id=zoom><table><tr><td>规章</td><td>0</td><td>0</td><td><table><tr><td>注</td></tr>"
+            "</table>1</td></tr></table></div></body></html>").encode()
+    assert [(l.table, l.texts) for l in parse(page, {}).lines] == [(0, ["规章", "0", "0", "注1"])]

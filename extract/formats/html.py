@@ -120,10 +120,12 @@ def text_content(el) -> str:
 
 
 def read_lines(content) -> list[Line]:
-    """Prose lines and table rows of the article, in reading order. A table that holds other tables is page
-    layout (old portals): its cells are read as blocks of prose, and the tables inside it as tables."""
+    """Prose lines and table rows of the article, in reading order. A layout table (`_is_layout`) is read as
+    blocks of prose, the tables inside it as tables."""
     tables: list[list[Line]] = []
-    for table in [t for t in content.iter("table") if next(t.iterdescendants("table"), None) is None]:
+    for table in [t for t in content.iter("table") if not _is_layout(t)]:
+        if any(not _is_layout(outer) for outer in table.iterancestors("table")):
+            continue  # inside a data table: its text is part of that table's cell
         index = len(tables)
         tables.append(table_lines(table, index))
         marker = etree.Element("p")
@@ -148,9 +150,21 @@ def read_lines(content) -> list[Line]:
     return lines
 
 
+def _is_layout(table) -> bool:
+    """A table that holds other tables and no more than three cells in any of its own rows lays out a page
+    (old portals: navigation | article); a data table keeps a table nested in a cell as that cell's text."""
+    if next(table.iterdescendants("table"), None) is None:
+        return False
+    return all(sum(1 for td in tr if td.tag in ("td", "th")) <= 3 for tr in _own_rows(table))
+
+
+def _own_rows(table):
+    return [tr for tr in table.iter("tr") if next(tr.iterancestors("table")) is table]
+
+
 def table_lines(table, index: int) -> list[Line]:
     """The rows of one table on its grid: rowspan/colspan resolved, each cell once at its top-left position."""
-    rows = [tr for tr in table.iter("tr")]
+    rows = _own_rows(table) if next(table.iterdescendants("table"), None) is not None else list(table.iter("tr"))
     occupied: set[tuple[int, int]] = set()
     out = []
     for r, tr in enumerate(rows):
