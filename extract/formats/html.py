@@ -35,7 +35,6 @@ _BLOCK = ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "sec
           "th", "tbody", "thead", "table")
 _DROP = ("script", "style", "noscript", "template", "iframe", "object", "svg", "button", "select", "input",
          "textarea", "title")
-_WS = re.compile(r"[ \t\r\n\f\v\u00a0\u3000\u2002\u2003\u200b]+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 # lxml's plain HTML parser: its elements are created in C (lxml.html's element classes cost a Python call each).
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, encoding="utf-8")
@@ -112,7 +111,14 @@ def _content_root(root):
 
 
 def cell_text(el) -> str:
-    return _WS.sub(" ", etree.tostring(el, method="text", encoding="unicode", with_tail=False)).strip()
+    return _collapse(etree.tostring(el, method="text", encoding="unicode", with_tail=False))
+
+
+def _collapse(text: str) -> str:
+    """Whitespace runs (NBSP and U+3000 included) -> one space, ends stripped; zero-width spaces dropped."""
+    if "\u200b" in text:
+        text = text.replace("\u200b", "")
+    return " ".join(text.split())
 
 
 def text_content(el) -> str:
@@ -123,11 +129,14 @@ def read_lines(content) -> list[Line]:
     """Prose lines and table rows of the article, in reading order. A layout table (`_is_layout`) is read as
     blocks of prose, the tables inside it as tables."""
     tables: list[list[Line]] = []
-    for table in [t for t in content.iter("table") if not _is_layout(t)]:
-        if any(not _is_layout(outer) for outer in table.iterancestors("table")):
-            continue  # inside a data table: its text is part of that table's cell
+    all_tables = list(content.iter("table"))
+    holders = {outer for t in all_tables for outer in t.iterancestors("table")}  # tables that hold tables
+    layout = {t for t in holders if _is_layout(t)}
+    for table in all_tables:
+        if table in layout or any(outer in holders and outer not in layout for outer in table.iterancestors("table")):
+            continue  # page layout, or inside a data table (its text is part of that table's cell)
         index = len(tables)
-        tables.append(table_lines(table, index))
+        tables.append(table_lines(table, index, table in holders))
         marker = etree.Element("p")
         marker.text = f"{_MARK}{index}{_MARK}"
         marker.tail = table.tail
@@ -139,8 +148,8 @@ def read_lines(content) -> list[Line]:
         el.tail = "\n" + el.tail if el.tail else "\n"
     text = etree.tostring(content, method="text", encoding="unicode", with_tail=False)
     lines: list[Line] = []
-    for part in _WS.sub(" ", text.replace("\n", "\x01")).split("\x01"):
-        part = part.strip()
+    for part in text.split("\n"):
+        part = _collapse(part)
         if not part:
             continue
         if part[0] == _MARK and part[-1] == _MARK and part[1:-1].isdigit():
@@ -153,8 +162,6 @@ def read_lines(content) -> list[Line]:
 def _is_layout(table) -> bool:
     """A table that holds other tables and no more than three cells in any of its own rows lays out a page
     (old portals: navigation | article); a data table keeps a table nested in a cell as that cell's text."""
-    if next(table.iterdescendants("table"), None) is None:
-        return False
     return all(sum(1 for td in tr if td.tag in ("td", "th")) <= 3 for tr in _own_rows(table))
 
 
@@ -162,9 +169,12 @@ def _own_rows(table):
     return [tr for tr in table.iter("tr") if next(tr.iterancestors("table")) is table]
 
 
-def table_lines(table, index: int) -> list[Line]:
-    """The rows of one table on its grid: rowspan/colspan resolved, each cell once at its top-left position."""
-    rows = _own_rows(table) if next(table.iterdescendants("table"), None) is not None else list(table.iter("tr"))
+def table_lines(table, index: int, nested: bool | None = None) -> list[Line]:
+    """The rows of one table on its grid: rowspan/colspan resolved, each cell once at its top-left position.
+    `nested`: does the table hold tables (whose rows are not its rows)? (None: look.)"""
+    if nested is None:
+        nested = table.find(".//table") is not None
+    rows = _own_rows(table) if nested else list(table.iter("tr"))
     occupied: set[tuple[int, int]] = set()
     out = []
     for r, tr in enumerate(rows):
@@ -177,13 +187,14 @@ def table_lines(table, index: int) -> list[Line]:
                 continue
             while (r, c) in occupied:
                 c += 1
-            rowspan = _span(td.get("rowspan")) if "rowspan" in td.attrib else 1
-            colspan = _span(td.get("colspan")) if "colspan" in td.attrib else 1
+            rowspan, colspan = td.get("rowspan"), td.get("colspan")
+            rowspan = _span(rowspan) if rowspan else 1
+            colspan = _span(colspan) if colspan else 1
             if rowspan > 1 or colspan > 1:
                 for dr in range(rowspan):
                     for dc in range(colspan):
                         occupied.add((r + dr, c + dc))
-            cells.append(SourceCell(cell_text(td), table=index, row=r, col=c))
+            cells.append(SourceCell(cell_text(td), index, r, c))
             c += colspan
         if cells:
             out.append(Line(cells, table=index))
