@@ -18,7 +18,8 @@ from extract.tables import Row
 
 MAX_SEGMENT = 24  # rows in one segment (a label printed two characters per line runs long)
 MAX_LABEL = 160  # characters of a joined label
-_GROUP_KEYS = {"other_handling"}  # （六）其他处理: a data row in 2019, a group label over three rows in 2021
+_GROUP_KEYS = {"other_handling"}
+_HEADER_KEY = "results_total"  # 总计 names the total column in the header, the （七）总计 row below it  # （六）其他处理: a data row in 2019, a group label over three rows in 2021
 
 
 def keyed_rows(rows: list[Row], key_of: Callable[[str], str | None], order: dict[str, int],
@@ -48,9 +49,12 @@ def _fast(rows, key_of, order, whole):
                 last = order[key]
                 out.append((key, None, [row]))
             continue
+        filled = row.n_filled()
         key = key_of(row.label)
+        if not out and not filled and key in (None, _HEADER_KEY):
+            continue  # header cells above the first row of values (总计 is a column there)
         if key is None:
-            if row.n_filled():
+            if filled:
                 return None  # numbers under no key: the label is elsewhere
             continue
         if order[key] <= last:

@@ -131,11 +131,11 @@ class KeyedCell:
         value = self.value
         if isinstance(value, float) and value.is_integer() and self.unit not in ("万元", "元"):
             value = int(value)
-        out = {"table": self.table, "row": self.row, "col": self.col, "value": value, "raw": self.raw,
-               "status": self.status, "unit": self.unit}
-        if self.source is not None:
-            out["source"] = {k: v for k, v in asdict(self.source).items() if v is not None and k != "text"}
-        return out
+        # `source` is null for a cell with no printed cell of its own (missing, or blank between a short row's values).
+        source = None if self.source is None else \
+            {k: v for k, v in asdict(self.source).items() if v is not None and k != "text"}
+        return {"table": self.table, "row": self.row, "col": self.col, "value": value, "raw": self.raw,
+                "status": self.status, "unit": self.unit, "source": source}
 
 
 @dataclass
