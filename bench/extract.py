@@ -101,7 +101,7 @@ def stages(docs: dict, repeat: int) -> None:
             finally:
                 region_time[0] += time.process_time() - t0
         metadata.resolve_region = timed
-    # template: with the matching form of every line (computed once, used by tables too)
+    # sections: with the matching form of every line (computed once, used by template and tables too)
     names = ["parse", "sections", "template", "tables", "keys", "checks", "metadata", "  of which region",
              "soft rules"]
     print(f"{'corpus':10} " + " ".join(f"{n.strip()[:12]:>12}" for n in names))
@@ -113,10 +113,11 @@ def stages(docs: dict, repeat: int) -> None:
                 t = {}
                 region_time[0] = 0.0
                 t0 = time.process_time(); doc = parse(data, {}); t["parse"] = time.process_time() - t0
-                t0 = time.process_time(); sections, headings = split_sections(doc)
-                t["sections"] = time.process_time() - t0
                 t0 = time.process_time()
                 keys = [squash(line.joined) for line in doc.lines]
+                sections, headings = split_sections(doc, keys)
+                t["sections"] = time.process_time() - t0
+                t0 = time.process_time()
                 template, _ = detect_template("".join(keys))
                 t["template"] = time.process_time() - t0
                 t0 = time.process_time(); regions = find_regions(doc, headings, keys)

@@ -85,9 +85,9 @@ def extract_document(doc: ParsedDocument, source: str, hints: dict | None = None
                                  f"{doc.meta['replacements']} characters could not be decoded",
                                  {"count": doc.meta["replacements"], "charset": doc.meta.get("charset")}))
 
-    sections, headings = split_sections(doc)
+    keys = [squash(line.joined) for line in doc.lines]  # each line's matching form, for sections, template, tables
+    sections, headings = split_sections(doc, keys)
     result.sections = sections
-    keys = [squash(line.joined) for line in doc.lines]  # each line's matching form, for the template and tables
     squashed = "".join(keys)
     template, evidence = detect_template(squashed)
     result.template = template

@@ -27,10 +27,11 @@ _NOT_A_HEADING = re.compile(r"数量|结转|办理结果|本年度|申请人|合
 _EXTRA_TITLE = re.compile(r"(情况|工作|成效|举措|措施)$")
 
 
-def heading_of(line: Line) -> tuple[str, str, str] | None:
-    """(key, numeral, title) when the line is a section heading, else None."""
-    first = next((t for t in line.texts if t and not t.isspace()), "")
-    if first.lstrip()[:1] not in _NUMERALS:
+def heading_of(line: Line, key: str | None = None) -> tuple[str, str, str] | None:
+    """(key, numeral, title) when the line is a section heading, else None. `key`: the line's squashed text,
+    when the caller has it (the quick test)."""
+    first = key if key is not None else next((t.lstrip() for t in line.texts if t and not t.isspace()), "")
+    if first[:1] not in _NUMERALS:
         return None  # a heading starts with its numeral (the quick test for most lines)
     texts = [t for t in line.texts if t.strip()]
     if len(texts) != 1 or line.table is not None and len(line.cells) > 1:
@@ -50,7 +51,7 @@ def heading_of(line: Line) -> tuple[str, str, str] | None:
     return None
 
 
-def split_sections(doc: ParsedDocument) -> tuple[list[Section], set[int]]:
+def split_sections(doc: ParsedDocument, keys: list[str] | None = None) -> tuple[list[Section], set[int]]:
     """Sections in document order (text before the first heading is the `preamble`; repeated headings of the
     same key are merged into the first), and the indexes of the heading lines (tables end at a heading)."""
     sections: list[Section] = []
@@ -60,7 +61,7 @@ def split_sections(doc: ParsedDocument) -> tuple[list[Section], set[int]]:
     preamble: list[str] = []
     heading_lines: set[int] = set()
     for i, line in enumerate(doc.lines):
-        h = heading_of(line)
+        h = heading_of(line, keys[i] if keys is not None else None)
         if h:
             heading_lines.add(i)
             key, numeral, title = h

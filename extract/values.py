@@ -18,18 +18,18 @@ _FOOTNOTE = r"(?:\*{1,3}|※|†|‡|\^\d{1,2}|\[\d{1,2}\]|\(注?\d{1,2}\)|\(注
 NUMBER = re.compile(rf"^([+\-−]?)(\d[\d,，]*(?:\.\d+)?)({_UNIT})?({_FOOTNOTE})?$")
 DASHES = frozenset({"/", "-", "--", "---", "—", "——", "－", "无", "空", "\\", "—-", "-/-", "–", "――", "─", "━",
                     "//", "/ "})
-_WS = re.compile(r"\s+")
 
 
 def squash(text: str) -> str:
-    """Matching form of a label: no whitespace at all (spaces, NBSP, U+3000, tabs, newlines)."""
-    return _WS.sub("", text) if text else ""
+    """Matching form of a label: no whitespace at all (spaces, NBSP, U+3000, tabs, newlines). str.split() splits
+    at exactly the characters `\\s` matches, and is faster than a regex."""
+    return "".join(text.split()) if text else ""
 
 
 @lru_cache(maxsize=8192)
 def cell_kind(text: str) -> str:
     """empty / value / dash / label"""
-    s = _WS.sub("", text) if text else ""
+    s = "".join(text.split()) if text else ""
     if not s:
         return "empty"
     if s[0] in "0123456789+-−" and NUMBER.match(s):
