@@ -34,6 +34,7 @@ def keyed_rows(rows: list[Row], key_of: Callable[[str], str | None], order: dict
 
 def _fast(rows, key_of, order, whole):
     out, last = [], -1
+    first = min(order, key=order.get)  # the table's first row may be printed all blank
     for row in rows:
         if not row.slots:
             if not out:
@@ -51,8 +52,8 @@ def _fast(rows, key_of, order, whole):
             continue
         filled = row.n_filled()
         key = key_of(row.label)
-        if not out and not filled and key in (None, _HEADER_KEY):
-            continue  # header cells above the first row of values (总计 is a column there)
+        if not out and not filled and key != first:
+            continue  # header cells above the first row of values (总计, 其他 are columns there)
         if key is None:
             if filled:
                 return None  # numbers under no key: the label is elsewhere
