@@ -17,7 +17,9 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from extract.values import squash  # noqa: F401  (the matching form of labels; re-exported for the stages)
+from extract import values
+
+squash = values.squash  # the matching form of labels (defined with the cell grammar; the stages import it from here)
 
 _ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "gb_2312-80": "gb18030", "x-gbk": "gb18030",
             "gb2312-80": "gb18030", "cp936": "gb18030", "euc-cn": "gb18030", "utf8": "utf-8",
