@@ -63,13 +63,16 @@ def header_columns(rows: list[Row], names: list[tuple[str, tuple[str, ...]]], st
                         found[i] = cell.col
         starts = {col - i for i, col in found.items()}
         width = 1 + max((c.col for r in table_rows for c in r.labels + r.slots), default=-1)
-        if len(starts) == 1:
+        ordered = [found[i] for i in sorted(found)]
+        if any(b <= a for a, b in zip(ordered, ordered[1:])):
+            out[table] = None  # two names on one column, or out of order: not the template's grid (text in <td>s)
+        elif len(starts) == 1:
             c0 = starts.pop()
-            out[table] = [c0 + i for i in range(len(names))]
+            out[table] = [c0 + i for i in range(len(names))] if c0 + len(names) <= width else None
         elif found:  # headers not contiguous (an extra column between them): only the recognised ones
             out[table] = [found.get(i) for i in range(len(names))]
         else:
-            out[table] = [width - len(names) + i for i in range(len(names))]
+            out[table] = [width - len(names) + i for i in range(len(names))] if width > len(names) else None
     return out
 
 

@@ -164,6 +164,7 @@ class Cells:
         self.table, self.region, self.flags = table, region, flags
         self.cells: list[KeyedCell] = []
         self.missing: dict[str, list[list[str]]] = {}
+        self.misaligned: list[str] = []  # grid rows read by their printed order (one flag for the table)
 
     def add(self, row_key: str, col: str, placed: tuple, unit: str | None, source_row: Row | None = None,
             slot: int | None = None, header_unit: str | None = None) -> None:
@@ -193,6 +194,11 @@ class Cells:
                                 "values": [c.text.strip() for c in row.slots if cell_kind(c.text) != "empty"]}))
 
     def finish(self) -> list[KeyedCell]:
+        if self.misaligned:
+            self.flags.append(Flag("grid_misaligned", f"{self.table}: {len(self.misaligned)} rows do not line up "
+                                   "with the template's columns (shifted text pasted into a table?); they are read "
+                                   "by their printed order, from their end", {"table": self.table,
+                                                                              "rows": self.misaligned}))
         if self.cells and all(c.status == "missing" for c in self.cells):
             self.flags.append(Flag("table_unread", f"{self.table}: the table was found but none of its values "
                                    "could be read", {"table": self.table, "cells": len(self.cells),
@@ -301,29 +307,34 @@ def _t3_place(key: str, row: Row | None, grid_cols: dict, bands, out: Cells) -> 
     n = len(T3_COLS)
     if row is None or not row.slots:
         return [(c, p, None) for c, p in zip(T3_COLS, columns.label_only(out.region.fixed, n))]
-    if row.kind == "grid":
+    kind = row.kind
+    if kind == "grid":
         table = next((c.table for c in row.slots if c.table is not None), None)
-        placement, extra = columns.place_grid(row, grid_cols.get(table, [None] * n))
-        if extra:
-            out.flags.append(Flag("extra_cells", f"applications row {key}: values outside the table's columns",
-                                  {"row": key, "cells": [c.text for c in extra]}))
-        return [(c, p, p[0].col if p[0] is not None else None) for c, p in zip(T3_COLS, placement)]
-    values = row.values() if row.kind != "closed" else list(row.slots)
+        cols = grid_cols.get(table, [None] * n)
+        placement, extra = columns.place_grid(row, cols) if cols is not None else (None, row.slots)
+        if not extra:
+            return [(c, p, p[0].col if p[0] is not None else None) for c, p in zip(T3_COLS, placement)]
+        # Values beyond the columns its header names: a table whose rows do not line up (text with shifted
+        # cells pasted into <td>s, one <td> per tab). Its grid says nothing about columns; read it as the text it
+        # is, and say so.
+        out.misaligned.append(key)
+        kind = "visible"
+    values = list(row.slots) if kind == "closed" else Row(row.labels, row.slots, kind=kind).values()
     slot_of = {id(c): i for i, c in enumerate(row.slots)}
 
     def result(placement):
         return [(c, p, slot_of.get(id(p[0]))) for c, p in zip(T3_COLS, placement)]
 
-    if row.kind == "fixed" and bands is not None:
+    if kind == "fixed" and bands is not None:
         placement = bands.place(row, n)
         if placement is not None:
             return result(placement)
-    if len(values) >= n and row.kind in ("closed", "visible") or len(values) == n:
-        if len(values) > n and row.kind == "packed":
+    if len(values) >= n and kind in ("closed", "visible") or len(values) == n:
+        if len(values) > n and kind == "packed":
             out.flags.append(Flag("extra_cells", f"applications row {key}: {len(values)} values for {n} columns; "
                                   "the last seven read", {"row": key, "cells": [c.text for c in values]}))
         return result(columns.place_right(values, n))
-    if row.kind in ("closed", "visible"):
+    if kind in ("closed", "visible"):
         return result(_t3_short_row(key, values, out.flags))
     if len(values) > n:
         out.flags.append(Flag("extra_cells", f"applications row {key}: {len(values)} values for {n} columns; "
@@ -381,14 +392,18 @@ def map_review_litigation(region: Region, flags: list[Flag]) -> list[KeyedCell]:
     keys = [(T4_ROWS[i // 5], T4_COLS[i % 5]) for i in range(n)]
     slot_of = {id(c): i for i, c in enumerate(row.slots)}
     placement = None
-    if row.kind == "grid":
-        placement, _ = columns.place_grid(row, columns.leaf_columns(region.rows, _T4_HEADERS, n, row))
+    kind = row.kind
+    if kind == "grid":
+        placement, extra = columns.place_grid(row, columns.leaf_columns(region.rows, _T4_HEADERS, n, row))
+        if extra:  # values beyond the header's columns: read by printed order (see _t3_place)
+            out.misaligned.append("all")
+            placement, kind = None, "visible"
     elif row.kind == "closed":
         values = list(row.slots)
         placement = columns.place_right(values, n) if len(values) >= n else None
     elif row.kind == "fixed":
         placement = _bands(region, [(None, row, None)], n).place(row, n)
-    if placement is None and row.kind in ("visible", "closed"):
+    if placement is None and kind in ("visible", "closed"):
         values = list(row.slots)
         while len(values) > n and cell_kind(values[-1].text) == "empty":
             values.pop()  # trailing empty cells beyond the table's width
@@ -406,7 +421,7 @@ def map_review_litigation(region: Region, flags: list[Flag]) -> list[KeyedCell]:
             out.unplaced("all", row, f"{len(values)} numbers for 15 columns and empty cells not shown")
             placement = [(None, "values not placeable in their columns (see unplaced_values)")] * n
     for (r, c), placed in zip(keys, placement):
-        slot = placed[0].col if row.kind == "grid" and placed[0] is not None else slot_of.get(id(placed[0]))
+        slot = placed[0].col if kind == "grid" and placed[0] is not None else slot_of.get(id(placed[0]))
         out.add(r, c, placed, "件", row, slot)
     return out.finish()
 

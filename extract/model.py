@@ -98,6 +98,9 @@ FLAG_KINDS: dict[str, str] = {
     "continuation_row": "a row label broken over lines: the values were read from the continuation",
     "duplicate_row": "a row appears twice; the first is kept",
     "extra_cells": "a row printed more values than the table has columns",
+    "grid_misaligned": "a table whose rows do not line up with the template's columns (values outside the columns "
+                       "its header names, two header names on one column — shifted text pasted into a grid): its "
+                       "rows are read by their printed order",
     "unit_assumed": "an amount printed without a unit (neither in the cell nor in its column header): the "
                     "template's unit is assumed and stated in data",
     "no_tables": "the report has no standard table",

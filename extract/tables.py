@@ -157,7 +157,11 @@ _SHOWN = ("tab", "bar", "space", "band")
 def _rows_of(table: str, index: int, lines: list[Line], first_line: int) -> Region:
     if any(l.table is not None for l in lines):
         # Prose between grid tables is not part of the table; a grid row's cells keep their grid columns.
-        return Region(table, index, [_grid_row(l) for l in lines if l.table is not None], "grid", first_line)
+        grid = [l for l in lines if l.table is not None]
+        if any(sum(1 for c in l.cells if cell_kind(c.text) != "empty") >= 2 for l in grid):
+            return Region(table, index, [_grid_row(l) for l in grid], "grid", first_line)
+        # Every row holds one cell: a text layout pasted into <td>s (one cell per line), read as the text it is.
+        return Region(table, index, _stream_rows(grid), "linear", first_line)
     # A line shows a whole row when it has two filled cells (tab / bar / fixed-width rows); then every such
     # line is a row, blanks in place. Lines that do not (one cell per line, "label 0 0 0") form a stream.
     shown = [l for l in lines if l.sep in _SHOWN and sum(1 for c in l.cells if cell_kind(c.text) != "empty") >= 2]
@@ -213,7 +217,7 @@ def _stream_rows(lines: list[Line]) -> list[Row]:
         cells = line.cells
         if not cells or len(cells) == 1 and not cells[0].text and line.sep is None:
             continue  # a blank line: no cell at all
-        if len(cells) > 1 and line.sep == "tab" and not squash(cells[0].text):
+        if len(cells) > 1 and not squash(cells[0].text):
             cells = cells[1:]  # "\tX" -> the cell is X; a lone "\t" line is one empty cell
         for cell in cells:
             kind = cell_kind(cell.text)
