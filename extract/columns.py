@@ -92,13 +92,13 @@ def leaf_columns(rows: list[Row], accepted: tuple[str, ...], n: int, data_row: R
 
 
 def place_grid(row: Row, columns: list[int | None]) -> tuple[Placement, list]:
-    """Each column's cell by its grid position. Returns (placement, filled cells at no known column)."""
+    """Each column's cell by its grid position. Returns (placement, numbers at no known column)."""
     at = {c.col: c for c in row.slots}
     placement: Placement = []
     for col in columns:
         cell = at.pop(col, None) if col is not None else None
         placement.append((cell, None) if cell is not None else (None, NOT_PRINTED))
-    extra = [c for c in at.values() if cell_kind(c.text) in ("value", "dash")]
+    extra = [c for c in at.values() if cell_kind(c.text) == "value"]  # a placeholder in a remarks column is not
     return placement, extra
 
 
