@@ -38,17 +38,15 @@ class Line:
     closed: bool = False  # the row ends with an explicit separator ("... | 0 |"): its trailing empty cells are real
     offsets: list[int] | None = None  # "space" rows: the character column where each cell starts
 
-    @property
-    def texts(self) -> list[str]:
-        # Cached: every stage reads it, parsers set cell texts before handing the document on (call
-        # `forget_texts()` after changing a cell's text later).
-        texts = self.__dict__.get("_texts")
-        if texts is None or len(texts) != len(self.cells):
-            texts = self.__dict__["_texts"] = [c.text for c in self.cells]
-        return texts
+    # The text of each cell, read by every stage: set once (a parser that changes a cell's text after making the
+    # line calls `refresh()`).
+    texts: list[str] = field(init=False, repr=False, compare=False)
 
-    def forget_texts(self) -> None:
-        self.__dict__.pop("_texts", None)
+    def __post_init__(self):
+        self.texts = [c.text for c in self.cells]
+
+    def refresh(self) -> None:
+        self.texts = [c.text for c in self.cells]
 
     @property
     def joined(self) -> str:

@@ -376,5 +376,6 @@ def normalise_document(doc):
         for cell in line.cells:
             if cell.text:
                 cell.text = decode_clean(cell.text, script)[0].strip()
+        line.refresh()
     doc.meta["script"] = script
     return doc

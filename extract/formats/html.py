@@ -208,6 +208,8 @@ def _normalise(lines: list[Line]) -> str:
     cleaned, script = clean_text("\n".join(c.text for c in cells))
     for cell, text in zip(cells, cleaned.split("\n")):
         cell.text = text
+    for line in lines:
+        line.refresh()
     return script
 
 
