@@ -84,7 +84,7 @@ def flatten_deep(root, max_depth: int = MAX_HTML_DEPTH) -> int:
     their structure is not). One XPath pass in libxml2: a normal page (depth ~20) costs well under a millisecond."""
     deep = root.xpath(f"//*[count(ancestor::*) = {max_depth - 1}][*]")
     for el in deep:
-        text = el.text_content()
+        text = "".join(el.itertext())
         for child in list(el):
             el.remove(child)
         el.text = text
