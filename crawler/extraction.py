@@ -235,7 +235,10 @@ def reextract(archive: Archive, *, errors_only: bool = False, progress=None, col
     if not errors_only:
         archive.clear_derived()
     sources = [s for row in rows if (s := sighting_source(archive, row)) is not None]
-    return extract_sources(archive, sources, force=True, progress=progress, collect=collect)
+    summary = extract_sources(archive, sources, force=True, progress=progress, collect=collect)
+    if not errors_only:
+        archive.replayed()
+    return summary
 
 
 def result_line(label: str, result) -> str:

@@ -1,6 +1,7 @@
 """Stage 6 — checks: the report's own arithmetic (勾稽关系, spec §4), evaluated twice.
 
-strict: a blank/dash operand makes the rule `uncertain`; blank_as_zero: blanks and dashes read as 0.
+strict: a blank/dash operand makes the rule `uncertain`; blank_as_zero: blanks and dashes read as 0. A `missing`
+cell (not read from the document) is unknown in both readings — never 0.
 status: pass (holds strictly) / fail (fails strictly, or fails even with blanks as zero) / pass_if_blank_zero
 (holds only if the blanks mean 0) / uncertain (an operand is missing from the table or is not a number).
 Failures are reported, never "fixed" (the hongze-2023 PDF prints review totals of 0 over non-zero parts).
@@ -28,7 +29,7 @@ class _Cells:
     def operand(self, table, row, col):
         """(strict value, blank-as-zero value); None means 'cannot evaluate' for that reading."""
         c = self.by_key.get((table, row, col))
-        if c is None or c.status == "text":
+        if c is None or c.status in ("text", "missing"):
             return None, None
         if c.status in ("blank", "dash"):
             return None, 0.0
@@ -123,6 +124,8 @@ def _domain(cells_list: list[KeyedCell]) -> list[Check]:
         for c in cells:
             if c.status == "text":
                 bad.append((c, "not a number"))
+            elif c.status == "missing":
+                continue
             elif c.status == "num" and c.value is not None:
                 if c.col in SIGNED:
                     if not float(c.value).is_integer():

@@ -17,6 +17,10 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from extract import values
+
+squash = values.squash  # the matching form of labels (defined with the cell grammar; the stages import it from here)
+
 _ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "gb_2312-80": "gb18030", "x-gbk": "gb18030",
             "gb2312-80": "gb18030", "cp936": "gb18030", "euc-cn": "gb18030", "utf8": "utf-8",
             "x-euc-cn": "gb18030", "hz-gb-2312": "gb18030"}
@@ -94,6 +98,11 @@ def _detect(data: bytes) -> str | None:
 
 
 # ---- cleaning -----------------------------------------------------------------------------------------------
+# NFKC turns a footnote mark into a digit ("12¹" -> "121", "12①" -> "121"): keep them apart first.
+_SUPERSCRIPT = re.compile(r"(?<=[\d%)）])[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2}")
+_SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_CIRCLED = re.compile("[\u2460-\u2473]")  # ①..⑳
+_MARKS = re.compile("[\u2460-\u2473⁰¹²³⁴⁵⁶⁷⁸⁹]")
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
 _BOLD = re.compile(r"\*\*")
 _NBSP_ONLY = re.compile(r"^[ \u00a0\u3000\u2002\u2003\u200b]+$", re.M)  # note: tabs are kept (they are cells)
@@ -103,11 +112,16 @@ _TRAD = set("這個們說國會來為與對時發開關於實現體過區縣將�
 _SIMP = set("这个们说国会来为与对时发开关于实现体过区县将从还进认总务报处机产经济应当资讯网络办请复议诉讼处罚规范档")
 
 
+_TRAD_RE = re.compile("[" + "".join(sorted(_TRAD)) + "]")
+_SIMP_RE = re.compile("[" + "".join(sorted(_SIMP)) + "]")
+
+
 def detect_script(text: str) -> str:
     sample = text[:20000]
-    trad = sum(1 for ch in sample if ch in _TRAD)
-    simp = sum(1 for ch in sample if ch in _SIMP)
-    return "hant" if trad >= 5 and trad > simp else "hans"
+    trad = len(_TRAD_RE.findall(sample))
+    if trad < 5:
+        return "hans"
+    return "hant" if trad > len(_SIMP_RE.findall(sample)) else "hans"
 
 
 @lru_cache(maxsize=1)
@@ -123,16 +137,25 @@ def to_simplified(text: str) -> str:
 def clean_text(text: str, script: str | None = None) -> tuple[str, str]:
     """Return (clean text, script of the original)."""
     script = script or detect_script(text)
-    text = _BOOKMARK.sub("", text)
-    text = _BOLD.sub("", text)
-    text = _NBSP_ONLY.sub("", text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Each pass only when its character is there at all (substring search is much cheaper than a regex pass).
+    if "[bookmark:" in text:
+        text = _BOOKMARK.sub("", text)
+    if "**" in text:
+        text = _BOLD.sub("", text)
+    if "\u00a0" in text or "\u3000" in text or "\u2002" in text or "\u2003" in text or "\u200b" in text:
+        text = _NBSP_ONLY.sub("", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if script == "hant":
         text = to_simplified(text)
-    text = unicodedata.normalize("NFKC", text)
-    return text, script
+    if _MARKS.search(text):
+        text = _SUPERSCRIPT.sub(lambda m: "^" + m.group().translate(_SUPERSCRIPT_DIGITS), text)
+        text = _CIRCLED.sub(lambda m: f"({ord(m.group()) - 0x245F})", text)
+    return nfkc(text), script
 
 
-def squash(text: str) -> str:
-    """Matching form of a label: no whitespace at all (spaces, NBSP, U+3000, tabs, newlines)."""
-    return re.sub(r"\s+", "", text)
+def nfkc(text: str) -> str:
+    """NFKC; the quick check first (is_normalized stops at the first character that would change)."""
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        return text
+    return unicodedata.normalize("NFKC", text)

@@ -1,14 +1,27 @@
-"""Stage 5 — keys: map table rows and slots to (table_key, row_key, col_key) exactly as spec §3 names them, and
-parse each value (raw text kept; blank is NULL, never 0; units parsed: "24014万元" -> 24014 万元).
+"""Stage 5 — keys: map table rows and slots to (table_key, row_key, col_key) exactly as spec §3 names them: T3
+(applications) and T4 (review and litigation) here, T2 (active disclosure) in t2.py.
+
+What a cell is stored as follows what the document shows (model.CELL_STATUSES): a number; `blank` where the
+document is seen to leave the cell empty; `dash` for a printed placeholder; `missing`, with a `missing_cells`
+flag saying why, where the cell could not be read — never blank, never 0 (cells.py makes the cells). Which column a
+value belongs to is decided in columns.py (grid positions first), which label fragments make a row in fragments.py.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from functools import lru_cache
 
-from extract.decode import squash
+from extract import columns
+from extract.cells import Cells
+from extract.fragments import keyed_rows
 from extract.model import Flag, KeyedCell, SourceCell
-from extract.tables import T2, T3, T4, Region, Row, cell_kind
+from extract.t2 import map_active_disclosure
+from extract.tables import T2, T3, T4, Region, Row
+from extract.values import cell_kind, squash
+
+# The stages import the table keys and the three mappers from here (T2's own keys live in t2.py).
+__all__ = ["T2", "T3", "T4", "T3_COLS", "T3_ORG_COLS", "T3_ROWS", "T4_ROWS", "T4_COLS", "t3_key", "t3_row_key",
+           "map_active_disclosure", "map_applications", "map_review_litigation", "expected_rows"]
 
 # ---- applications (T3) ----------------------------------------------------------------------------------------
 T3_COLS = ["natural_person", "org_commercial", "org_research", "org_public_welfare", "org_legal_service",
@@ -31,7 +44,7 @@ T3_LEAF_ROWS = [
     ("unprocessed_petition", re.compile(r"信访|举报投诉")),
     ("unprocessed_duplicate", re.compile(r"重复申请")),
     ("unprocessed_publication", re.compile(r"公开出版物")),
-    ("unprocessed_mass_repeat", re.compile(r"大量反复|大量重复")),
+    ("unprocessed_mass_repeat", re.compile(r"大量反[复覆]|大量重复|无正当理由大量")),
     ("unprocessed_confirm_reissue", re.compile(r"重新出具|确认或")),
     ("other_no_correction", re.compile(r"逾期不补正|不补正")),
     ("other_unpaid_fee", re.compile(r"缴纳费用|收费通知")),
@@ -46,6 +59,8 @@ T3_LEAF_ROWS = [
 # Group labels (（三）不予公开, （四）无法提供 …) match no key: they carry no numbers of their own.
 # （六）其他处理 is a data row only in the 2019 trial format.
 T3_OTHER_HANDLING = re.compile(r"其他处理$")
+# Labels printed on rows of their own that carry no key: the result groups and the 三、 row label.
+T3_GROUP_LABEL = re.compile(r"^(\([三四五六]\)|[三四五六]、)?(不予公开|无法提供|不予处理|其他处理|本年度办理结果)$")
 T3_ROWS = {
     "gb2021": ["new_received", "carried_in", "granted", "partially_granted", "denied_state_secret",
                "denied_law_prohibited", "denied_safety_stability", "denied_third_party", "denied_internal_affairs",
@@ -57,242 +72,220 @@ T3_ROWS = {
 T3_ROWS["gb2019trial"] = [r for r in T3_ROWS["gb2021"] if not r.startswith("other_")][:20] + \
     ["other_handling", "results_total", "carried_out"]
 
-_ENUM = re.compile(r"^(\([一二三四五六七八九十\d]{1,2}\)|[一二三四五六七八九十]{1,2}、|\d{1,2}[.、．])")
+_LAST_ENUM = re.compile(r"(?:\([一二三四五六七八九十\d]{1,2}\)|[一二三四五六七八九十]{1,2}、|\d{1,2}[.、．])(?!.*"
+                        r"(?:\([一二三四五六七八九十\d]{1,2}\)|[一二三四五六七八九十]{1,2}、|\d{1,2}[.、．]))")
+_T3_ANY = re.compile("|".join(p.pattern.strip("^$") for _, p in T3_LEAF_ROWS) + r"|其他|总计|合计")
 
 
-def strip_enum(label: str) -> str:
-    return _ENUM.sub("", label)
+@lru_cache(maxsize=4096)
+def t3_key(label: str) -> str | None:
+    """Key of a squashed label, which may run a group label and a leaf label together ("(三)不予公开1.属于国家
+    秘密"): the leaf patterns are tried most specific first; 其他 and 总计 must be the whole last item."""
+    if not label or not _T3_ANY.search(label):
+        return None
+    m = _LAST_ENUM.search(label)
+    last_item = label[m.end():] if m else label
+    for key, pattern in T3_LEAF_ROWS:
+        if key == "other_misc":
+            if last_item == "其他" or pattern.match(label):
+                return key
+        elif key == "results_total":
+            if last_item in ("总计", "合计") and (m is None or m.group() in ("(七)", "七、", "(7)")) \
+                    or label in ("(七)总计", "总计", "合计"):
+                return key
+        elif pattern.search(label):
+            return key
+    if T3_OTHER_HANDLING.search(label):
+        return "other_handling"
+    return None
 
 
 def t3_row_key(labels: list[str]) -> str | None:
-    """Most specific label wins: try each label cell from the last (leaf) to the first (group)."""
+    """Key of a row printed as separate label cells: the most specific cell wins (from the last, the leaf, to the
+    first, the group); then the cells read together."""
     for label in reversed(labels):
-        bare = strip_enum(label)
-        for key, pattern in T3_LEAF_ROWS:
-            if key == "other_misc":
-                if pattern.match(label) or bare == "其他":
-                    return key
-                continue
-            if key == "results_total":
-                if re.match(r"^(\(七\))?总计$|^合计$", label):
-                    return key
-                continue
-            if pattern.search(label):
-                return key
-    for label in reversed(labels):
-        if T3_OTHER_HANDLING.search(label):
-            return "other_handling"
-    return None
+        key = t3_key(label)
+        if key is not None and key != "other_handling":
+            return key
+    return t3_key("".join(labels))
 
 
 # ---- review and litigation (T4) -------------------------------------------------------------------------------
 T4_ROWS = ["admin_review", "litigation_direct", "litigation_after_review"]
 T4_COLS = ["upheld", "corrected", "other_result", "pending", "total"]
 
-# ---- active disclosure (T2) -----------------------------------------------------------------------------------
-T2_ROWS = [
-    ("regulations", re.compile(r"^规章$")),
-    ("normative_docs", re.compile(r"^(行政)?规范性文件$")),
-    ("admin_licensing", re.compile(r"^行政许可$")),
-    ("other_mgmt_services", re.compile(r"^其他对外管理服务事项$")),
-    ("admin_penalty", re.compile(r"^行政处罚$")),
-    ("admin_coercion", re.compile(r"^行政强制$")),
-    ("admin_fees", re.compile(r"^行政事业性收费$")),
-    ("central_procurement", re.compile(r"^政府集中采购$")),
-]
-T2_COLS = [
-    ("issued", re.compile(r"本年制发")),
-    ("repealed", re.compile(r"本年废止")),
-    ("in_force", re.compile(r"现行有效")),
-    ("new_made", re.compile(r"新制作")),
-    ("new_published", re.compile(r"新公开")),
-    ("total_published", re.compile(r"对外公开总")),
-    ("prev_year_items", re.compile(r"上一年项目")),
-    ("items_change", re.compile(r"增/?减|增减")),
-    ("procurement_items", re.compile(r"采购项目数")),
-    ("procurement_amount", re.compile(r"采购总金额")),
-    ("fee_amount", re.compile(r"收费金额")),
-    ("decisions", re.compile(r"处理决定")),
-]
-T2_BLOCK = re.compile(r"第二十条第?\(?([一二三四五六七八九十]{1,2})\)?项")
-T2_DEFAULT_COLS = {
-    "gb2021": {"一": ["issued", "repealed", "in_force"], "五": ["decisions"], "六": ["decisions"],
-               "八": ["fee_amount"]},
-    "gb2019trial": {"一": ["new_made", "new_published", "total_published"],
-                    "五": ["prev_year_items", "items_change", "decisions"],
-                    "六": ["prev_year_items", "items_change", "decisions"],
-                    "八": ["prev_year_items", "items_change"], "九": ["procurement_items", "procurement_amount"]},
-}
-T2_UNITS = {"fee_amount": "万元", "procurement_amount": "万元", "prev_year_items": "项", "items_change": "项",
-            "procurement_items": "项"}
-T2_ROW_BLOCK = {"regulations": "一", "normative_docs": "一", "admin_licensing": "五", "other_mgmt_services": "五",
-                "admin_penalty": "六", "admin_coercion": "六", "admin_fees": "八", "central_procurement": "九"}
-
-
-# ---- values ---------------------------------------------------------------------------------------------------
-_NUM = re.compile(r"^([+\-−]?)(\d[\d,，]*(?:\.\d+)?)(万元|元|万|件|项|条|个|次)?$")
-
-
-def parse_value(raw: str, unit: str | None) -> tuple[float | None, str, str | None]:
-    """(value, status, unit). Money is normalised to 万元 (raw keeps what was printed)."""
-    s = squash(raw)
-    kind = cell_kind(raw)
-    if kind == "empty":
-        return None, "blank", unit
-    if kind == "dash":
-        return None, "dash", unit
-    m = _NUM.match(s)
-    if not m:
-        return None, "text", unit
-    sign, digits, cell_unit = m.groups()
-    value = float(digits.replace(",", "").replace("，", ""))
-    if sign in ("-", "−"):
-        value = -value
-    if cell_unit == "元":
-        value, cell_unit = round(value / 10000, 6), "万元"
-    elif cell_unit == "万":
-        cell_unit = "万元"
-    return value, "num", (cell_unit if cell_unit in ("万元",) else unit)
-
-
-def keyed(table: str, row: str, col: str, cell: SourceCell | None, unit: str | None, region: Region,
-          source_row: Row, slot_index: int | None = None) -> KeyedCell:
-    if cell is None:  # the column is absent from a short row: a blank, with no source cell of its own
-        return KeyedCell(table, row, col, None, "", "blank", unit, None)
-    value, status, unit = parse_value(cell.text, unit)
-    source = cell
-    if source.table is None:  # text formats: the region is the table, the logical row/slot the position
-        source = replace(cell, table=region.index, row=source_row.index, col=slot_index)
-    return KeyedCell(table, row, col, value, cell.text.strip(), status, unit, source)
-
-
 # ---- the mappers ----------------------------------------------------------------------------------------------
+_T3_ORDER = {k: i for i, k in enumerate(T3_ROWS["gb2021"])}
+_T3_ORDER["other_handling"] = _T3_ORDER["other_no_correction"]
+_T3_HEADERS = [("natural_person", ("自然人",)), ("org_commercial", ("商业企业",)), ("org_research", ("科研机构",)),
+               ("org_public_welfare", ("社会公益组织",)), ("org_legal_service", ("法律服务机构",)),
+               ("org_other", ("其他", "其他组织")), ("total", ("总计", "合计"))]
+
+
 def map_applications(region: Region, template: str, flags: list[Flag]) -> list[KeyedCell]:
-    started = False
-    out: dict[str, list[KeyedCell]] = {}
-    last_key: str | None = None
-    for row in region.rows:
-        labels = row.label_texts
-        key = t3_row_key(labels)
-        if not started:
-            if key != "new_received":
-                continue
-            started = True
-        values = row.values()
-        filled = row.n_filled()
-        if key is None:
-            if filled and last_key and not any(c.status != "blank" for c in out.get(last_key, [])):
-                key = last_key  # a label broken over two lines: the numbers sit on the continuation
-                out.pop(key, None)
-                flags.append(Flag("continuation_row", f"applications row {key}: values read from the next line",
-                                  {"row": key, "labels": labels}))
-            else:
-                continue
+    out = Cells(T3, region, flags)
+    if region.layout == "grid":
+        rows = _t3_grid_rows(region, flags)
+        start = next((r.index for k, r, _ in rows if k == "new_received" and r is not None), len(region.rows))
+        grid_cols = columns.header_columns(region.rows, _T3_HEADERS, start)
+    else:
+        rows = keyed_rows(region.rows, t3_key, _T3_ORDER, lambda label: bool(T3_GROUP_LABEL.match(label)))
+        grid_cols = {}
+        for key, row, parts in rows:
+            if row is not None and len(parts) > 1 and t3_key(row.label) != key:
+                flags.append(Flag("continuation_row", f"applications row {key}: label broken over lines",
+                                  {"row": key, "labels": [p.label for p in parts]}))
+    bands = _bands(region, rows, 7)
+    seen: set[str] = set()
+    for key, row, _ in rows:
         if key == "other_misc" and template == "gb2019trial":
             key = "other_handling"
-        if key == "other_handling" and not filled:
+        if key == "other_handling" and (row is None or not row.n_filled()) and (
+                template != "gb2019trial" or any(k.startswith("other_") and k != "other_handling" for k, _, _ in rows)):
             continue  # the 2021 group label （六）其他处理 on a line of its own
-        if key in out:
-            if filled:
+        if key in seen:
+            if row is not None and row.n_filled():
                 flags.append(Flag("duplicate_row", f"applications row {key} appears twice; first kept",
-                                  {"row": key, "labels": labels}))
+                                  {"row": key, "labels": row.label_texts}))
             continue
-        out[key] = _t3_values(key, row, values, region, flags)
-        last_key = key
-    cells = [c for row_cells in out.values() for c in row_cells]
-    return cells
+        seen.add(key)
+        for col, placed, slot in _t3_place(key, row, grid_cols, bands, out):
+            out.add(key, col, placed, "件", row, slot)
+    return out.finish()
 
 
-def _t3_values(key: str, row: Row, values: list[SourceCell], region: Region, flags: list[Flag]) -> list[KeyedCell]:
-    # A full row: the last 7 cells (cells before them are empty label columns, e.g. a label spanning A-C).
-    # A short row: leading empties are label columns too, and are dropped.
-    if len(values) >= 7:
-        chosen = values[-7:]
-        mapping = list(zip(T3_COLS, chosen))
-    else:
-        trimmed = list(values)
-        while trimmed and cell_kind(trimmed[0].text) == "empty":
-            trimmed.pop(0)
-        if not trimmed:
-            mapping = [(c, None) for c in T3_COLS]
-        else:
-            # A short row: the last printed number is the row total, the others fill the applicant columns from
-            # the left (seed 003: "12 10 _ _ 22" is natural 12, commercial 10, total 22 — not 22 under
-            # 法律服务机构). Flagged, and R3 tells whether the reading holds.
-            *lead, last = trimmed
-            mapping = list(zip(T3_ORG_COLS, lead)) + [("total", last)]
-            present = {c for c, _ in mapping}
-            mapping += [(c, None) for c in T3_COLS if c not in present]
-            flags.append(Flag("short_row", f"applications row {key}: {len(trimmed)} cells for 7 columns; "
-                              "last read as 总计, the rest from 自然人",
-                              {"row": key, "cells": [c.text for c in trimmed]}))
-    slot_of = {id(c): i for i, c in enumerate(values)}
-    return [keyed(T3, key, col, cell, "件", region, row, slot_of.get(id(cell)) if cell is not None else None)
-            for col, cell in mapping]
+def _t3_grid_rows(region: Region, flags: list[Flag]) -> list[tuple[str, Row, list[Row]]]:
+    """Grid rows with their keys, from the first data row on (the header rows above it name columns, and one of
+    them is 总计)."""
+    keyed = [(t3_row_key(row.label_texts), row) for row in region.rows]
+    start = next((i for i, (k, _) in enumerate(keyed) if k == "new_received"), None)
+    if start is None:
+        start = next((i for i, (_, r) in enumerate(keyed) if r.n_filled()), len(keyed))
+    return [(key, row, [row]) for key, row in keyed[start:] if key is not None]
+
+
+def _t3_place(key: str, row: Row | None, grid_cols: dict, bands, out: Cells) -> list[tuple]:
+    """(column key, placement, slot index) for the seven columns of one T3 row."""
+    n = len(T3_COLS)
+    if row is None or not row.slots:
+        return [(c, p, None) for c, p in zip(T3_COLS, columns.label_only(out.region.fixed, n))]
+    kind = row.kind
+    if kind == "grid":
+        table = next((c.table for c in row.slots if c.table is not None), None)
+        cols = grid_cols.get(table, [None] * n)
+        placement, extra = columns.place_grid(row, cols) if cols is not None else (None, row.slots)
+        if not extra:
+            return [(c, p, p[0].col if p[0] is not None else None) for c, p in zip(T3_COLS, placement)]
+        # Values beyond the columns its header names: a table whose rows do not line up (text with shifted
+        # cells pasted into <td>s, one <td> per tab). Its grid says nothing about columns; read it as the text it
+        # is, and say so.
+        out.misaligned.append(key)
+        kind = "visible"
+    values = list(row.slots) if kind == "closed" else Row(row.labels, row.slots, kind=kind).values()
+    slot_of = {id(c): i for i, c in enumerate(row.slots)}
+
+    def result(placement):
+        return [(c, p, slot_of.get(id(p[0]))) for c, p in zip(T3_COLS, placement)]
+
+    if kind == "fixed" and bands is not None:
+        placement = bands.place(row, n)
+        if placement is not None:
+            return result(placement)
+    if len(values) >= n and kind in ("closed", "visible") or len(values) == n:
+        if len(values) > n and kind == "packed":
+            out.flags.append(Flag("extra_cells", f"applications row {key}: {len(values)} values for {n} columns; "
+                                  "the last seven read", {"row": key, "cells": [c.text for c in values]}))
+        return result(columns.place_right(values, n))
+    if kind in ("closed", "visible"):
+        return result(_t3_short_row(key, values, out.flags))
+    if len(values) > n:
+        out.flags.append(Flag("extra_cells", f"applications row {key}: {len(values)} values for {n} columns; "
+                              "the last seven read", {"row": key, "cells": [c.text for c in values]}))
+        return result(columns.place_right(values, n))
+    placement = columns.place_packed(values, n)
+    if placement is None:
+        out.unplaced(key, row, f"{len(values)} numbers for {n} columns and empty cells not shown, so which "
+                     "columns they belong to is not printed")
+        placement = [(None, "values not placeable in their columns (see unplaced_values)")] * n
+    return result(placement)
+
+
+def _t3_short_row(key: str, values: list[SourceCell], flags: list[Flag]) -> list[tuple]:
+    """A text row showing its empty cells but fewer than seven (seed 003 prints `⇥⇥12⇥10⇥⇥⇥22`, its table having
+    lost a column): leading empties are label columns; the last printed number is the row total, the others
+    fill the applicant columns from the left (natural 12, commercial 10, total 22 — not 22 under 法律服务机构).
+    The columns between are seen empty. Flagged; R3 tells whether the reading holds."""
+    trimmed = list(values)
+    while trimmed and cell_kind(trimmed[0].text) == "empty":
+        trimmed.pop(0)
+    if not trimmed:
+        return [(None, None)] * len(T3_COLS)
+    *lead, last = trimmed
+    placement = [(c, None) for c in lead] + [(None, None)] * (6 - len(lead)) + [(last, None)]
+    flags.append(Flag("short_row", f"applications row {key}: {len(trimmed)} cells for 7 columns; "
+                      "last read as 总计, the rest from 自然人", {"row": key, "cells": [c.text for c in trimmed]}))
+    return placement
+
+
+def _bands(region: Region, rows: list, n: int):
+    """Column positions of a fixed-width table (None for other layouts)."""
+    fixed = [r for _, r, _ in rows if r is not None and r.kind == "fixed"]
+    if not fixed:
+        return None
+    first = min(r.index for r in fixed)
+    words = [(c.text.strip(), o) for r in region.rows[:first] if r.kind == "fixed" and r.label_offsets
+             for c, o in zip(r.labels, r.label_offsets) if len(squash(c.text)) <= 4]
+    return columns.FixedBands(fixed, n, words)
+
+
+_T4_HEADERS = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "维持", "纠正", "审结")
 
 
 def map_review_litigation(region: Region, flags: list[Flag]) -> list[KeyedCell]:
+    out = Cells(T4, region, flags)
+    n = 15
     data_rows = [r for r in region.rows if r.n_filled() > 0]
+    if not data_rows:  # a row of 15 empty cells in a table that shows them: every case left blank
+        data_rows = [r for r in region.rows if len(r.slots) >= n and r.kind in ("grid", "closed", "visible")][-1:]
     if not data_rows:
         flags.append(Flag("incomplete_table", "review_litigation: no values found", {"table": T4}))
         return []
     row = max(data_rows, key=lambda r: r.n_filled())
-    values = list(row.slots)  # all 15 printed cells, blanks in place
-    while len(values) > 15 and cell_kind(values[-1].text) == "empty":
-        values.pop()  # trailing empty cells beyond the table's width
-    while len(values) > 15 and cell_kind(values[0].text) == "empty":
-        values.pop(0)  # placeholders of label columns
-    values = values[-15:]
-    if len(values) < 15:
-        flags.append(Flag("incomplete_table", f"review_litigation: {len(values)} of 15 cells found",
-                          {"table": T4, "cells": [c.text for c in values]}))
-    cells = []
-    for i in range(15):
-        r, c = T4_ROWS[i // 5], T4_COLS[i % 5]
-        cells.append(keyed(T4, r, c, values[i] if i < len(values) else None, "件", region, row, i))
-    return cells
-
-
-def map_active_disclosure(region: Region, template: str, flags: list[Flag]) -> list[KeyedCell]:
-    defaults = T2_DEFAULT_COLS.get(template, T2_DEFAULT_COLS["gb2021"])
-    block: str | None = None
-    header: list[str] = []
-    collecting = False
-    current: str | None = None
-    out: dict[str, list[KeyedCell]] = {}
-    for row in region.rows:
-        labelled_here = False
-        for label in row.label_texts:
-            m = T2_BLOCK.search(label)
-            if m:
-                block, header, collecting, current = m.group(1), [], False, None
-                continue
-            if label == "信息内容":
-                header, collecting, current = [], True, None
-                continue
-            row_key = next((k for k, p in T2_ROWS if p.match(strip_enum(label))), None)
-            if row_key:
-                current, collecting, labelled_here = row_key, False, True
-                if block is None:
-                    block = T2_ROW_BLOCK[row_key]
-                continue
-            col_key = next((k for k, p in T2_COLS if p.search(label)), None)
-            if col_key and collecting:
-                header.append(col_key)
-        if current is None or current in out:
-            continue
-        values = row.values()
-        if not values and not labelled_here:
-            continue
-        cols = header or defaults.get(block or T2_ROW_BLOCK[current], [])
-        if not cols:
-            continue
-        if sum(1 for v in values if cell_kind(v.text) != "empty") > len(cols):
-            flags.append(Flag("extra_cells", f"active_disclosure row {current}: more values than columns",
-                              {"row": current, "cells": [v.text for v in values]}))
-        out[current] = [keyed(T2, current, col, values[i] if i < len(values) else None,
-                              T2_UNITS.get(col, "件"), region, row, i) for i, col in enumerate(cols)]
-    return [c for cells in out.values() for c in cells]
+    keys = [(T4_ROWS[i // 5], T4_COLS[i % 5]) for i in range(n)]
+    slot_of = {id(c): i for i, c in enumerate(row.slots)}
+    placement = None
+    kind = row.kind
+    if kind == "grid":
+        placement, extra = columns.place_grid(row, columns.leaf_columns(region.rows, _T4_HEADERS, n, row))
+        if extra:  # values beyond the header's columns: read by printed order (see _t3_place)
+            out.misaligned.append("all")
+            placement, kind = None, "visible"
+    elif row.kind == "closed":
+        values = list(row.slots)
+        placement = columns.place_right(values, n) if len(values) >= n else None
+    elif row.kind == "fixed":
+        placement = _bands(region, [(None, row, None)], n).place(row, n)
+    if placement is None and kind in ("visible", "closed"):
+        values = list(row.slots)
+        while len(values) > n and cell_kind(values[-1].text) == "empty":
+            values.pop()  # trailing empty cells beyond the table's width
+        while len(values) > n and cell_kind(values[0].text) == "empty":
+            values.pop(0)  # placeholders of label columns
+        values = values[-n:]
+        if len(values) < n:
+            flags.append(Flag("incomplete_table", f"review_litigation: {len(values)} of 15 cells found",
+                              {"table": T4, "cells": [c.text for c in values]}))
+        placement = columns.place_in_order(values, n)
+    if placement is None:
+        values = [c for c in row.slots if cell_kind(c.text) != "empty"]
+        placement = columns.place_packed(values, n) if len(values) <= n else columns.place_right(values, n)
+        if placement is None:
+            out.unplaced("all", row, f"{len(values)} numbers for 15 columns and empty cells not shown")
+            placement = [(None, "values not placeable in their columns (see unplaced_values)")] * n
+    for (r, c), placed in zip(keys, placement):
+        slot = placed[0].col if kind == "grid" and placed[0] is not None else slot_of.get(id(placed[0]))
+        out.add(r, c, placed, "件", row, slot)
+    return out.finish()
 
 
 def expected_rows(table: str, template: str) -> list[str]:

@@ -30,14 +30,27 @@ class SourceCell:
 class Line:
     cells: list[SourceCell]
     table: int | None = None  # set when this line is a row of a source table (grid formats)
+    # How a line was cut into cells (None for grid rows and one-cell lines), which says how far the cell
+    # positions can be trusted: "tab" and "bar" show every empty cell; "space" (runs of spaces, a fixed-width
+    # layout) shows them by position only (`offsets`); "word" (numbers after a label, one space apart) hides
+    # them; "band" is a row of a table printed without ruling lines (PDF), one cell per column band.
+    sep: str | None = None
+    closed: bool = False  # the row ends with an explicit separator ("... | 0 |"): its trailing empty cells are real
+    offsets: list[int] | None = None  # "space" rows: the character column where each cell starts
 
-    @property
-    def texts(self) -> list[str]:
-        return [c.text for c in self.cells]
+    # The text of each cell, read by every stage: set once (a parser that changes a cell's text after making the
+    # line calls `refresh()`).
+    texts: list[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        self.texts = [c.text for c in self.cells]
+
+    def refresh(self) -> None:
+        self.texts = [c.text for c in self.cells]
 
     @property
     def joined(self) -> str:
-        return "".join(c.text for c in self.cells)
+        return "".join(self.texts)
 
 
 @dataclass
@@ -57,6 +70,53 @@ class ExtractError(Exception):
         self.message = message
 
 
+# Status of a keyed cell: what the document shows in that cell. Declared once, here (docs/schema.md is generated
+# from it). Only `num` (and `derived`) cells carry a value; the others have value NULL and are never read as 0,
+# except that the checks' blank_as_zero reading counts `blank` and `dash` as 0. `missing` never counts as 0.
+CELL_STATUSES: dict[str, str] = {
+    "num": "a number printed in the cell (value in `unit`; money normalised to 万元, raw keeps what was printed)",
+    "blank": "the document is seen to leave the cell empty (an empty grid cell, an empty tab/bar-delimited cell)",
+    "dash": "the cell holds a printed placeholder such as -, /, —, 无: shown as not filled, no number",
+    "text": "the cell holds text that is not a number (kept in raw)",
+    "derived": "not printed; computed from printed cells (never produced by the extractor today)",
+    "missing": "the cell could not be read from the document (its position is not printed, not placed or not "
+               "understood); a `missing_cells` flag says why — never blank, never 0",
+}
+
+# Every flag kind the extractor raises, with its meaning. Declared once, here (docs/schema.md is generated from it).
+FLAG_KINDS: dict[str, str] = {
+    # tables
+    "missing_table": "a table of the detected template is not in the report (or none of its values could be read)",
+    "table_unread": "a table was found but none of its values could be read: its cells are not stored",
+    "incomplete_table": "a table was found but lacks rows or cells (data: the missing rows / the cells found)",
+    "missing_cells": "cells that could not be read are stored as `missing`; data: table, reason, the cells",
+    "short_row": "a text row printed fewer cells than the table has columns; how the cells were placed is stated",
+    "unplaced_values": "a row's numbers could not be placed in its columns unambiguously; its cells are missing, "
+                       "the printed numbers are in data",
+    "continuation_row": "a row label broken over lines: the values were read from the continuation",
+    "duplicate_row": "a row appears twice; the first is kept",
+    "extra_cells": "a row printed more values than the table has columns",
+    "grid_misaligned": "a table whose rows do not line up with the template's columns (values outside the columns "
+                       "its header names, two header names on one column — shifted text pasted into a grid): its "
+                       "rows are read by their printed order",
+    "unit_assumed": "an amount printed without a unit (neither in the cell nor in its column header): the "
+                    "template's unit is assumed and stated in data",
+    "no_tables": "the report has no standard table",
+    # metadata / soft rules
+    "region_conflict": "title and body name different divisions: both candidates in data",
+    "region_from_body": "no place in the title: the region comes from the body",
+    "ambiguous_region": "a place name that names several divisions",
+    "regulations_at_county": "a county-level body reports 规章, which it cannot enact (S3)",
+    "prose_table_mismatch": "a count in the prose differs from the table (S4)",
+    "late_publication": "published after the statutory deadline",
+    # reading
+    "decode_warning": "the text encoding was uncertain or a declared charset was wrong",
+    "replacement_characters": "characters that could not be decoded",
+    "ocr": "the tables were read by OCR: check failures may be recognition errors",
+    "tables_from_attachment": "the page had no tables; the cells come from the attachment named in data",
+}
+
+
 @dataclass
 class KeyedCell:
     table: str  # active_disclosure / applications / review_litigation
@@ -64,7 +124,7 @@ class KeyedCell:
     col: str
     value: float | None
     raw: str
-    status: str  # num / blank / dash / text / derived
+    status: str  # one of CELL_STATUSES
     unit: str | None = None
     source: SourceCell | None = None
 
@@ -72,11 +132,11 @@ class KeyedCell:
         value = self.value
         if isinstance(value, float) and value.is_integer() and self.unit not in ("万元", "元"):
             value = int(value)
-        out = {"table": self.table, "row": self.row, "col": self.col, "value": value, "raw": self.raw,
-               "status": self.status, "unit": self.unit}
-        if self.source is not None:
-            out["source"] = {k: v for k, v in asdict(self.source).items() if v is not None and k != "text"}
-        return out
+        # `source` is null for a cell with no printed cell of its own (missing, or blank between a short row's values).
+        source = None if self.source is None else \
+            {k: v for k, v in asdict(self.source).items() if v is not None and k != "text"}
+        return {"table": self.table, "row": self.row, "col": self.col, "value": value, "raw": self.raw,
+                "status": self.status, "unit": self.unit, "source": source}
 
 
 @dataclass

@@ -93,14 +93,15 @@ def extract_document(doc: ParsedDocument, source: str, hints: dict | None = None
                                  f"{doc.meta['replacements']} characters could not be decoded",
                                  {"count": doc.meta["replacements"], "charset": doc.meta.get("charset")}))
 
-    sections, headings = split_sections(doc)
+    keys = [squash(line.joined) for line in doc.lines]  # each line's matching form, for sections, template, tables
+    sections, headings = split_sections(doc, keys)
     result.sections = sections
-    squashed = squash("".join("".join(l.texts) for l in doc.lines))
+    squashed = "".join(keys)
     template, evidence = detect_template(squashed)
     result.template = template
 
     cells = []
-    for region in find_regions(doc, headings):
+    for region in find_regions(doc, headings, keys):
         if region.table == T2:
             cells += map_active_disclosure(region, template, result.flags)
         elif region.table == T3:

@@ -12,6 +12,7 @@ import re
 from extract.decode import squash
 from extract.model import Line, ParsedDocument, Section
 
+_NUMERALS = frozenset("一二三四五六七八九十")
 _HEADING = re.compile(r"^([一二三四五六七八九十]{1,3})[、.．]\s*(.{2,40})$")
 SECTION_PATTERNS = [
     ("overview", re.compile(r"总体情况|概述|基本情况|总体概况")),
@@ -26,8 +27,12 @@ _NOT_A_HEADING = re.compile(r"数量|结转|办理结果|本年度|申请人|合
 _EXTRA_TITLE = re.compile(r"(情况|工作|成效|举措|措施)$")
 
 
-def heading_of(line: Line) -> tuple[str, str, str] | None:
-    """(key, numeral, title) when the line is a section heading, else None."""
+def heading_of(line: Line, key: str | None = None) -> tuple[str, str, str] | None:
+    """(key, numeral, title) when the line is a section heading, else None. `key`: the line's squashed text,
+    when the caller has it (the quick test)."""
+    first = key if key is not None else next((t.lstrip() for t in line.texts if t and not t.isspace()), "")
+    if first[:1] not in _NUMERALS:
+        return None  # a heading starts with its numeral (the quick test for most lines)
     texts = [t for t in line.texts if t.strip()]
     if len(texts) != 1 or line.table is not None and len(line.cells) > 1:
         return None
@@ -46,37 +51,38 @@ def heading_of(line: Line) -> tuple[str, str, str] | None:
     return None
 
 
-def split_sections(doc: ParsedDocument) -> tuple[list[Section], set[int]]:
+def split_sections(doc: ParsedDocument, keys: list[str] | None = None) -> tuple[list[Section], set[int]]:
     """Sections in document order (text before the first heading is the `preamble`; repeated headings of the
     same key are merged into the first), and the indexes of the heading lines (tables end at a heading)."""
     sections: list[Section] = []
     by_key: dict[str, Section] = {}
-    current: Section | None = None
+    parts: dict[int, list[str]] = {}  # id(section) -> its lines (joined once at the end)
+    current: list[str] | None = None
     preamble: list[str] = []
     heading_lines: set[int] = set()
-    texts: dict[int, list[str]] = {}  # id(section) -> its lines, joined at the end (appending to a str is quadratic)
     for i, line in enumerate(doc.lines):
-        h = heading_of(line)
+        h = heading_of(line, keys[i] if keys is not None else None)
         if h:
             heading_lines.add(i)
             key, numeral, title = h
             if key in by_key and key != "extra":
-                current = by_key[key]
+                current = parts[id(by_key[key])]
             else:
-                current = Section(key, numeral, title, "")
-                sections.append(current)
+                section = Section(key, numeral, title, "")
+                sections.append(section)
+                current = parts[id(section)] = []
                 if key != "extra":
-                    by_key[key] = current
+                    by_key[key] = section
             continue
-        text = "\t".join(line.texts).strip() if line.table is None else "\t".join(line.texts)
-        if not text.strip():
+        texts = line.texts
+        text = texts[0] if len(texts) == 1 else "\t".join(texts)
+        if line.table is None:
+            text = text.strip()
+        if not text or text.isspace():
             continue
-        if current is None:
-            preamble.append(text)
-        else:
-            texts.setdefault(id(current), []).append(text)
+        (preamble if current is None else current).append(text)
     for section in sections:
-        section.text = "\n".join(texts.get(id(section), []))
+        section.text = "\n".join(parts[id(section)])
     if preamble:
         sections.insert(0, Section("preamble", None, "", "\n".join(preamble)))
     return sections, heading_lines

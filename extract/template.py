@@ -13,15 +13,22 @@ GB2019 = ["本年新制作数量", "本年新公开数量", "对外公开总数�
           "第二十条第(九)项", "政府集中采购", "采购项目数量", "采购总金额"]
 PRE2019 = ["主动公开政府信息数", "收到申请数", "申请答复数", "同意公开答复数", "不同意公开答复数", "行政复议数量",
            "申请办结数", "依申请公开信息收取的费用"]
+# All signatures in one pattern, longest first; a signature inside another (同意公开答复数 in 不同意公开答复数) is
+# present wherever the longer one is.
+_ALL = sorted(set(GB2021 + GB2019 + PRE2019), key=len, reverse=True)
+_SIGNATURES = re.compile("|".join(re.escape(s) for s in _ALL))
+_INSIDE = {outer: [inner for inner in _ALL if inner != outer and inner in outer] for outer in _ALL}
 CITES_2021 = re.compile(r"国办公开办函\(?〔?\[?2021\]?〕?\)?30号")
 
 
 def detect_template(squashed_text: str) -> tuple[str, dict]:
     """squashed_text: the whole document without whitespace. Returns (template, evidence)."""
+    found = set(_SIGNATURES.findall(squashed_text))  # one pass over the text for all signatures
+    found |= {inner for outer in found for inner in _INSIDE.get(outer, ())}
     scores = {
-        "gb2021": sum(1 for s in GB2021 if s in squashed_text),
-        "gb2019trial": sum(1 for s in GB2019 if s in squashed_text),
-        "pre2019": sum(1 for s in PRE2019 if s in squashed_text),
+        "gb2021": sum(1 for s in GB2021 if s in found),
+        "gb2019trial": sum(1 for s in GB2019 if s in found),
+        "pre2019": sum(1 for s in PRE2019 if s in found),
     }
     cites_2021 = bool(CITES_2021.search(squashed_text))
     evidence = {"scores": scores, "cites_30hao": cites_2021}

@@ -24,6 +24,7 @@ from pathlib import Path
 import sqlite_utils
 
 import storage.reports as reports
+import storage.migrate as migrate
 from storage.blobs import BlobStore
 from storage.db import connect, now_iso, transaction
 
@@ -159,6 +160,10 @@ class Archive:
 
     def clear_derived(self) -> None:
         reports.clear_derived(self)
+
+    def replayed(self) -> None:
+        """Every sighting was replayed: an archive migrated from an older schema is whole again."""
+        migrate.replayed(self.conn)
 
     def report(self, report_id: str) -> dict | None:
         rows = self.rows("SELECT * FROM reports WHERE id = ?", [report_id])

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+import storage.migrate as migrate
 from storage.schema import SCHEMA_VERSION, TABLES, create_table_sql, index_sql
 
 BUSY_TIMEOUT_S = 120
@@ -82,9 +83,14 @@ def schema_version(conn: sqlite3.Connection) -> int | None:
 def ensure_schema(conn: sqlite3.Connection) -> None:
     """Create every table and index that is missing and add columns introduced later (never dropping any).
     Cheap when the archive is current: one read of meta."""
-    if schema_version(conn) == SCHEMA_VERSION and _complete(conn):
+    version = schema_version(conn)
+    if version == SCHEMA_VERSION and _complete(conn):
         return
     with transaction(conn):
+        version = schema_version(conn)  # again, inside the lock: another process may have just migrated
+        legacy = migrate.needs_migration(conn, version)
+        if legacy:
+            migrate.move_legacy_tables(conn)
         for table in TABLES:
             conn.execute(create_table_sql(table))
             have = set(columns_of(conn, table.name))
@@ -93,6 +99,8 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
                     conn.execute(f"ALTER TABLE [{table.name}] ADD COLUMN [{col.name}] {col.type}")
             for cols in table.indexes:
                 conn.execute(index_sql(table, cols))
+        if legacy:
+            migrate.fill_sightings(conn)
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 

@@ -99,7 +99,7 @@ def test_004_units_and_signed_values(seeds_dir):
 def test_every_printed_cell_keeps_its_position(seed_id, fmt, seeds_dir):
     result = extracted(seed_id, fmt, seeds_dir)
     for c in result.cells:
-        if c.status != "blank":
+        if c.status not in ("blank", "missing"):  # those have no printed cell of their own
             assert None not in (c.source.table, c.source.row, c.source.col), (c.table, c.row, c.col)
             assert (c.source.line is not None) == (fmt == "text")
 

@@ -23,6 +23,8 @@ PARSERS = {
     "image": "extract.formats.image",
 }
 
+# Bytes that are not control characters (tab, newline, vertical tab, form feed and CR are text).
+_NOT_CONTROL = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32 or b == 127))
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|table|div|p|title)\b",
                          re.I | re.S)
 
@@ -54,7 +56,7 @@ def sniff(data: bytes) -> str:
     if not probe.strip():
         return "empty"
     # Text: few control bytes other than tab/newline/CR/formfeed.
-    controls = sum(1 for b in probe if b < 9 or 13 < b < 32 or b == 127)
+    controls = len(probe.translate(None, _NOT_CONTROL))
     if controls / max(len(probe), 1) > 0.05:
         return "binary"
     return "text"

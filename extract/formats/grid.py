@@ -309,9 +309,9 @@ class DocumentBuilder:
                 out.append(Line([SourceCell(item.text, page=item.page, bbox=_round(item.bbox),
                                             confidence=item.confidence)]))
                 continue
-            if isinstance(item, TextRowItem):
+            if isinstance(item, TextRowItem):  # one cell per column band, empty ones included: a closed row
                 out.append(Line([SourceCell(text, page=item.page, bbox=_round(box) if box else None)
-                                 for text, box in item.cells]))
+                                 for text, box in item.cells], sep="band", closed=True))
                 continue
             by_row: dict[int, list[GridCell]] = {}
             for c in item.cells:
@@ -376,5 +376,6 @@ def normalise_document(doc):
         for cell in line.cells:
             if cell.text:
                 cell.text = decode_clean(cell.text, script)[0].strip()
+        line.refresh()
     doc.meta["script"] = script
     return doc

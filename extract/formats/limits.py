@@ -81,19 +81,10 @@ def check_lines(n: int, what: str) -> None:
 def flatten_deep(root, max_depth: int = MAX_HTML_DEPTH) -> int:
     """Replace every element nested deeper than `max_depth` by its text (lxml tree, in place), so a walker that
     recurses per level never meets a deeper tree. Returns how many subtrees were flattened (their text is kept,
-    their structure is not)."""
-    from lxml import etree
-
-    deep, depth = [], 0
-    for event, el in etree.iterwalk(root, events=("start", "end")):
-        if event == "start":
-            depth += 1
-            if depth == max_depth and len(el):
-                deep.append(el)
-        else:
-            depth -= 1
+    their structure is not). One XPath pass in libxml2: a normal page (depth ~20) costs well under a millisecond."""
+    deep = root.xpath(f"//*[count(ancestor::*) = {max_depth - 1}][*]")
     for el in deep:
-        text = el.text_content()
+        text = "".join(el.itertext())
         for child in list(el):
             el.remove(child)
         el.text = text
