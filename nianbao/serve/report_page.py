@@ -100,10 +100,12 @@ class Layout:
             return {**view, "state": "absent", "text": "", "title": "not in the table as extracted"}
         status = c["status"] or ""
         raw = c["raw"] if c["raw"] is not None else number_text(c["value"])
-        text = raw.strip() if status in ("num", "text", "dash") else ""
+        # missing: the document has something there that could not be read (flagged) — never shown as a blank
+        text = raw.strip() if status in ("num", "text", "dash") else "?" if status == "missing" else ""
         position = position_text(c)
         title = [f"{labels.row_label(table, row) or row} × {labels.col_label(table, col) or col}",
-                 f"as printed: “{raw}”" if raw else "blank as printed", f"read as: {status}"]
+                 f"as printed: “{raw}”" if raw else ("could not be read" if status == "missing" else
+                                                        "blank as printed"), f"read as: {status}"]
         if c["value"] is not None and number_text(c["value"]) != text:
             title.append(f"value {number_text(c['value'])}{c['unit'] or ''}")
         if position:

@@ -6,7 +6,8 @@ Order and membership come from the extractor's own key lists (extract.keys); onl
 """
 from __future__ import annotations
 
-from extract.keys import T2_DEFAULT_COLS, T2_ROW_BLOCK, T3_COLS, T3_ROWS, T4_COLS, T4_ROWS
+from extract.keys import T3_COLS, T3_ROWS, T4_COLS, T4_ROWS
+from extract.t2 import T2_DEFAULT_COLS, T2_ROW_BLOCK
 
 TABLE_TITLES = {
     "active_disclosure": "二、主动公开政府信息情况",
