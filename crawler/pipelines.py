@@ -41,7 +41,9 @@ class WarcLog:
         self._fh = None
         self._writer = None
 
-    def write(self, url: str, status: int, headers: dict[str, str], body: bytes, extra: dict[str, str]) -> None:
+    def write(self, url: str, status: int, headers: dict[str, str], body: bytes,
+              extra: dict[str, str]) -> tuple[str, int, int]:
+        """Append one response record; returns (file name in warc/, offset, length) of its gzip member."""
         from warcio.statusandheaders import StatusAndHeaders
         from warcio.warcwriter import WARCWriter
 
@@ -56,8 +58,10 @@ class WarcLog:
         http = StatusAndHeaders(f"{status} OK" if status == 200 else str(status), hdrs, protocol="HTTP/1.1")
         record = self._writer.create_warc_record(url, "response", payload=BytesIO(body), http_headers=http,
                                                  warc_headers_dict=extra)
+        start = self._fh.tell()
         self._writer.write_record(record)
         self._fh.flush()
+        return self.path.name, start, self._fh.tell() - start
 
     def close(self) -> None:
         if self._fh:
@@ -115,9 +119,10 @@ class ArchiveWriter:
             content_type=kind, declared_type=lower.get("content-type"), filename=filename)
         if previous is None or previous["sha256"] != doc.sha256:
             self.counts["new_documents"] += 1
-            self.warc.write(item["final_url"], item["status"], headers, body,
-                            {"WARC-Nianbao-Document-Id": str(doc.id), "WARC-Nianbao-Role": item["role"],
-                             "WARC-Nianbao-Adcode": item["adcode"]})
+            where = self.warc.write(item["final_url"], item["status"], headers, body,
+                                    {"WARC-Nianbao-Document-Id": str(doc.id), "WARC-Nianbao-Role": item["role"],
+                                     "WARC-Nianbao-Adcode": item["adcode"]})
+            self.archive.set_warc_record(doc.id, *where)
 
     def report_item(self, item: dict) -> None:
         row = {k: item[k] for k in ("adcode", "url", "title", "year", "unit_kind", "unit_name", "list_url",

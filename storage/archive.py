@@ -108,6 +108,11 @@ class Archive:
                                 [record[c] for c in cols])
         return StoredDocument(cur.lastrowid, sha)
 
+    def set_warc_record(self, doc_id: int, warc_file: str, offset: int, length: int) -> None:
+        """Where the WARC response record of this fetch is, so it can be served without scanning the WARC files."""
+        self.conn.execute("UPDATE documents SET warc_file = ?, warc_offset = ?, warc_length = ? WHERE id = ?",
+                          [warc_file, offset, length, doc_id])
+
     def touch_document(self, doc_id: int, fetched_at: str) -> None:
         """The server confirmed these bytes again (a 304, or the same bytes)."""
         self.conn.execute("UPDATE documents SET fetched_at = ? WHERE id = ?", [fetched_at, doc_id])

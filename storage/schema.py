@@ -73,6 +73,9 @@ TABLES: tuple[Table, ...] = (
         ("role", TEXT, "report / page / attachment / list"),
         ("portal_adcode", TEXT, "division code of the portal it was fetched from (crawler)"),
         ("parent_id", INTEGER, "documents.id of the page that linked it (attachments)"),
+        ("warc_file", TEXT, "the WARC file (in warc/ beside the database) holding the response record of this fetch"),
+        ("warc_offset", INTEGER, "byte offset of that record (one gzip member) in warc_file"),
+        ("warc_length", INTEGER, "its length in bytes"),
     ), pk=("id",), not_null=("sha256", "added_at"),
         indexes=(("sha256",), ("url",), ("portal_adcode",), ("url", "id"))),
 

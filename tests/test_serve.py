@@ -173,6 +173,8 @@ def test_coverage_ledger(archive):
     assert (luanchuan["government_report_id"], luanchuan["status"]) == (archive["ids"][LUANCHUAN], "complete")
     minhe = rows(archive, "/archive/coverage.json", region_code="630222", year=2022, unit_kind="government")[0]
     assert (minhe["government_report_id"], minhe["days_late"]) == (archive["ids"][MINHE], 261)
+    # seed 000 prints T2 and T4 only (no applications table): not complete, whatever its checks say
+    assert minhe["status"] == "tables_missing"
 
 
 # ------------------------------------------------------------------------------------- canned queries

@@ -140,11 +140,20 @@ def _warc_chunks(path: Path, offset: int, length: int):
             yield block
 
 
+def _recorded(warc_dir: Path | None, doc: dict | None) -> tuple[Path, int, int] | None:
+    """Where the crawl wrote the record (documents.warc_file/offset/length), when it said so and the file is there."""
+    if not warc_dir or not doc or not doc.get("warc_file") or doc.get("warc_offset") is None:
+        return None
+    path = warc_dir / Path(doc["warc_file"]).name  # a bare file name: nothing outside warc/ can be named
+    return (path, doc["warc_offset"], doc["warc_length"]) if path.is_file() else None
+
+
 async def warc_record(request, datasette):
     doc_id = int(request.url_vars["document_id"])
     warc_dir = site.archive_dir(datasette, "warc")
-    found = await asyncio.get_running_loop().run_in_executor(None, WARC_INDEX.find, warc_dir, doc_id) \
-        if warc_dir else None
+    found = _recorded(warc_dir, await site.first(datasette, DOCUMENT_SQL, {"id": doc_id}))
+    if found is None and warc_dir:  # archives written before the crawl recorded offsets: scan once
+        found = await asyncio.get_running_loop().run_in_executor(None, WARC_INDEX.find, warc_dir, doc_id)
     if found is None:
         return site.not_found(f"document {doc_id}: no WARC record in {warc_dir} (documents given to `nianbao "
                               f"extract` as files, and bytes a later fetch confirmed unchanged, have none)")

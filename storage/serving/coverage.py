@@ -17,7 +17,9 @@ status, the first step that was not reached:
     found_not_extracted   a report was listed (items_listed) or archived, but no table could be read from it
     extracted_failing_checks  tables were read and a consistency check fails (for departments and townships: in
                           at least one of their reports)
-    complete              tables were read and every check passes (in every report of the kind)
+    tables_missing        tables were read, every check passes, but a whole table of the template is missing
+    complete              tables were read, none of the template's tables is missing and every check passes (in
+                          every report of the kind)
 
 Evidence columns: portal_url, portal_status, portal_checked_at, columns (the 年报 columns the crawl read, JSON),
 items_listed (report links the crawl listed for the county, year and kind), report_ids (JSON), government_report_id,
@@ -34,7 +36,7 @@ from extract.dates import statutory_deadline
 FIRST_YEAR = 2008  # the 2008 条例 took effect 2008-05-01: reports exist from the 2008 year on
 UNIT_KINDS = ("government", "department", "township")
 STATUSES = ("not_due", "not_crawled", "crawl_failed", "no_column", "no_report", "found_not_extracted",
-            "extracted_failing_checks", "complete")
+            "extracted_failing_checks", "tables_missing", "complete")
 
 
 def build_coverage(conn: sqlite3.Connection, *, first_year: int = FIRST_YEAR, today: date | None = None) -> int:
@@ -62,7 +64,9 @@ def build_coverage(conn: sqlite3.Connection, *, first_year: int = FIRST_YEAR, to
         SELECT region_code, year,
           CASE WHEN counts_as IN ('government', 'department', 'township') THEN counts_as END AS unit_kind,
           COUNT(*) AS reports_found, SUM(n_cells > 0) AS extracted,
-          SUM(n_cells > 0 AND checks_failed = 0) AS checks_passing, json_group_array(report_id) AS report_ids,
+          SUM(n_cells > 0 AND checks_failed = 0 AND tables_missing IS NULL) AS checks_passing,
+          SUM(n_cells > 0 AND checks_failed > 0) AS checks_failing,
+          json_group_array(report_id) AS report_ids,
           MAX(CASE WHEN counts_as = 'government' THEN report_id END) AS government_report_id,
           MAX(CASE WHEN counts_as = 'government' THEN published_date END) AS published_date,
           MAX(CASE WHEN counts_as = 'government' THEN days_late END) AS days_late,
@@ -84,7 +88,8 @@ def build_coverage(conn: sqlite3.Connection, *, first_year: int = FIRST_YEAR, to
       CASE WHEN y.unit_kind = 'government' THEN y.deadline <= :today ELSE NULL END,
       CASE
         WHEN coalesce(f.extracted, 0) > 0 AND f.checks_passing = f.extracted THEN 'complete'
-        WHEN coalesce(f.extracted, 0) > 0 THEN 'extracted_failing_checks'
+        WHEN coalesce(f.extracted, 0) > 0 AND f.checks_failing > 0 THEN 'extracted_failing_checks'
+        WHEN coalesce(f.extracted, 0) > 0 THEN 'tables_missing'
         WHEN coalesce(f.reports_found, 0) > 0 OR coalesce(li.items_listed, 0) > 0 THEN 'found_not_extracted'
         WHEN y.deadline > :today THEN 'not_due'
         WHEN l.status IS NULL THEN 'not_crawled'

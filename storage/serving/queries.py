@@ -137,7 +137,8 @@ FROM coverage WHERE year = {latest} AND unit_kind = 'government' AND latitude IS
 
 # -- the site's own pages (nianbao/serve): read through Datasette, read-only ---------------------------------------
 DOCUMENT_COLUMNS = ("d.id, d.sha256, d.url, d.final_url, d.path, d.content_type, d.declared_type, d.filename, "
-                    "d.size, d.http_status, d.fetched_at, d.added_at, d.role")
+                    "d.size, d.http_status, d.fetched_at, d.added_at, d.role, d.warc_file, d.warc_offset, "
+                    "d.warc_length")
 DOCUMENT_SQL = f"SELECT {DOCUMENT_COLUMNS} FROM documents d WHERE d.id = :id"
 DOCUMENT_BY_SHA_SQL = f"SELECT {DOCUMENT_COLUMNS} FROM documents d WHERE d.sha256 = :sha ORDER BY d.id LIMIT 1"
 # The reports a document belongs to (a copy can be in several): where /document/<id> leads.

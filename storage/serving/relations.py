@@ -156,7 +156,7 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
         "deadline": "Statutory deadline of such a report (extract/dates.py)",
         "expected": "government: 1 when its deadline has passed (how many departments should report is unknown)",
         "status": "not_due / not_crawled / crawl_failed / no_column / no_report / found_not_extracted / "
-                  "extracted_failing_checks / complete — the first step not reached",
+                  "extracted_failing_checks / tables_missing / complete — the first step not reached",
         "reports_found": "Reports of this kind archived for the county and year",
         "items_listed": "Report links of this kind the crawler listed for the county and year",
         "extracted": "Of them, reports whose tables were read", "checks_passing": "Of them, passing every check",
