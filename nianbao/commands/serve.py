@@ -8,39 +8,41 @@ from nianbao.cli import add_db, fail
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "serve", help="serve the archive read-only in Datasette (prepares it first if needed)",
-        description="Serve archive.db with Datasette 0.65 (immutable, read-only). The database is prepared "
-                    "(browse tables, coverage ledger, Chinese full-text index) when it never was, or with "
-                    "--prepare. --publish-from copies a working database into --db atomically first.")
+        "serve", help="serve a published snapshot of the archive read-only in Datasette (publishes one if needed)",
+        description="Serve the archive with Datasette 0.65. The site never reads --db itself: it serves a "
+                    "published snapshot, served/<name> beside it (a prepared, immutable copy: browse tables, "
+                    "coverage ledger, Chinese full-text index), published when there is none or --db changed "
+                    "since, or with --prepare. A running site moves to every newly published snapshot "
+                    "(`nianbao serve --prepare-only` publishes one) without refusing a request. With "
+                    "--publish-from WORKING_DB, --db is the served path instead.")
     add_db(p)
     p.add_argument("--port", type=int, default=8001)
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--prepare", action="store_true", help="rebuild the browse tables and search index first")
-    p.add_argument("--prepare-only", action="store_true", help="prepare (or publish) and exit without serving")
+    p.add_argument("--prepare", action="store_true", help="publish a new snapshot first, even if nothing changed")
+    p.add_argument("--prepare-only", action="store_true",
+                   help="publish a new snapshot and exit (a running site picks it up)")
     p.add_argument("--publish-from", metavar="WORKING_DB",
-                   help="snapshot this working (crawl) database into --db atomically, prepared, before serving")
+                   help="publish this working database to --db (the served path) before serving")
     p.add_argument("--offline-map", action="store_true",
                    help="use blank local map tiles instead of OpenStreetMap (machines without internet)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    from nianbao.serve.server import ensure_published, paths, serve
 
-    from storage.serving.prepare import prepare
-    from storage.serving.publish import publish
-    from nianbao.serve.server import serve
-
-    db = Path(args.db)
-    if not args.publish_from and not db.exists():
-        fail(f"{db}: no such archive (the file does not exist) — give the archive's path with --db")
-    if args.publish_from:
-        counts = publish(args.publish_from, db)
-        print(f"published {args.publish_from} -> {db}: {counts}")
-    elif args.prepare_only or args.prepare:
-        counts = prepare(db)
-        print(f"prepared {db}: {counts}")
+    working, served = paths(args.db, args.publish_from)
+    if working is not None and not working.exists() and (args.publish_from or args.prepare_only or
+                                                         args.prepare or not served.exists()):
+        fail(f"{working}: no such archive (the file does not exist) — give the archive's path with --db")
+    force = bool(args.publish_from or args.prepare or args.prepare_only)
+    try:
+        counts = ensure_published(working, served, force=force)
+    except (FileNotFoundError, ValueError) as exc:
+        fail(str(exc))
+    if counts is not None:
+        print(f"published {working} -> {served}: {counts}")
     if args.prepare_only:
         return 0
-    serve(db, host=args.host, port=args.port, offline_map=args.offline_map)
+    serve(served, host=args.host, port=args.port, offline_map=args.offline_map)
     return 0

@@ -1,14 +1,20 @@
-"""Start Datasette 0.65 on a prepared archive: read-only (immutable, with an inspect file), time- and
-row-limited, with our metadata and plugin."""
+"""Serve the archive: Datasette 0.65 on a published snapshot, never on the database crawls write.
+
+    published = ensure_published(working_db, served_db)   publish a snapshot when none is, or it is stale
+    serve(served_db, host=…, port=…)                      the site, until SIGTERM (nianbao/serve/supervisor.py)
+
+The working database (`--db archive.db`) is published to served/archive.db beside it
+(storage/serving/publish.py: a symlink to an immutable prepared snapshot); the site serves that, and a running
+site moves to each newly published snapshot without refusing a request. Each worker process opens its snapshot
+immutable (no locks, no journal: nothing ever writes it), with its inspect file, under the limits of
+nianbao/serve/guard.py and storage/serving/limits.py and the settings below.
+"""
 from __future__ import annotations
 
-import json
 import sys
-import tempfile
 from pathlib import Path
 
-from nianbao.serve import metadata as md
-from storage.serving.prepare import inspect_is_current, inspect_path, is_stale, prepare, table_columns, write_inspect
+from storage.serving.publish import current_snapshot, is_published, needs_publish, publish, published_from, served_path
 
 PLUGINS_DIR = Path(__file__).with_name("plugins")
 SETTINGS = {
@@ -22,42 +28,34 @@ SETTINGS = {
 }
 
 
-def ensure_ready(db_path: Path, *, force_prepare: bool = False) -> None:
-    """Prepare when never prepared, when reports were extracted since, or when asked to; rewrite a stale
-    inspect file."""
-    if not db_path.exists():
-        raise SystemExit(f"nianbao serve: database not found: {db_path}")
-    if force_prepare or is_stale(db_path):
-        print(f"preparing {db_path} for serving …", file=sys.stderr)
-        prepare(db_path)
-    elif not inspect_is_current(db_path):
-        write_inspect(db_path)
+def paths(db: str | Path, publish_from: str | Path | None = None) -> tuple[Path | None, Path]:
+    """(working database, served path) for `nianbao serve --db DB [--publish-from W]`. DB is the working database,
+    published to served/DB beside it — unless --publish-from names the working database (then DB is the served
+    path), or DB is itself a served path (then the working database is the one its snapshot was published from)."""
+    db = Path(db)
+    if publish_from is not None:
+        return Path(publish_from), db
+    if is_published(db):
+        return published_from(db), db
+    return db, served_path(db)
 
 
-def datasette_args(db_path: Path, *, host: str, port: int, metadata_file: Path) -> list[str]:
-    args = ["serve", "-i", str(db_path), "--inspect-file", str(inspect_path(db_path)),
-            "--metadata", str(metadata_file), "--plugins-dir", str(PLUGINS_DIR),
-            "--host", host, "--port", str(port)]
-    for key, value in SETTINGS.items():
-        args += ["--setting", key, str(value)]
-    return args
+def ensure_published(working: Path | None, served: Path, *, force: bool = False) -> dict | None:
+    """Publish when forced, when nothing is published yet, or when the working database changed since; returns
+    what was built (None when the current snapshot was kept)."""
+    if working is None or not working.exists():
+        if current_snapshot(served) is None:
+            raise FileNotFoundError(f"{served}: nothing published, and no working database to publish from")
+        if force:
+            raise FileNotFoundError(f"{served}: the working database it was published from is gone ({working})")
+        return None
+    if force or needs_publish(working, served):
+        print(f"publishing {working} -> {served} …", file=sys.stderr, flush=True)
+        return publish(working, served)
+    return None
 
 
-def write_metadata(db_path: Path, *, offline_map: bool, out_dir: Path) -> Path:
-    meta = md.build_metadata(db_path.stem, table_columns(db_path),
-                             tile_url=md.OFFLINE_TILES if offline_map else md.OSM_TILES)
-    out = out_dir / f"{db_path.stem}.metadata.json"
-    out.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-    return out
+def serve(served: str | Path, *, host: str = "127.0.0.1", port: int = 8001, offline_map: bool = False) -> None:
+    from nianbao.serve.supervisor import Supervisor
 
-
-def serve(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 8001, offline_map: bool = False,
-          force_prepare: bool = False) -> None:
-    from datasette.cli import cli
-
-    db_path = Path(db_path)
-    ensure_ready(db_path, force_prepare=force_prepare)
-    with tempfile.TemporaryDirectory(prefix="nianbao-serve-") as tmp:
-        metadata_file = write_metadata(db_path, offline_map=offline_map, out_dir=Path(tmp))
-        args = datasette_args(db_path, host=host, port=port, metadata_file=metadata_file)
-        cli.main(args=args, prog_name="datasette", standalone_mode=True)
+    Supervisor(Path(served), host=host, port=port, offline_map=offline_map).run()

@@ -3,6 +3,8 @@
 - Chinese full-text search: replaces Datasette's escape_fts() SQL function with storage.serving.search.fts_query,
   so the table search box and ?_search= match the bigram index (see storage/serving/search.py); adds fts_query() and
   cjk_snippet() for the canned search query.
+- The site's limits: every connection bounded (storage/serving/limits.py), every request guarded
+  (nianbao/serve/guard.py).
 - A blank map tile at /-/nianbao/tiles/{z}/{x}/{y}.png for serving without internet (--offline-map).
 - Empty Atom feeds: datasette-atom takes max(atom_updated) over the rows and answers 500 when there are none —
   and a feed of changed reports or newly blocked portals is empty most days. Its renderer is wrapped so that an
@@ -14,13 +16,26 @@ from datetime import datetime, timezone
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
+from nianbao.serve.guard import Guard, exception_response
 from storage.serving import search as fts
+from storage.serving.limits import limit_connection
 
 # trylast: Datasette's own prepare_connection registers escape_fts; ours must run after it to replace it.
 @hookimpl(trylast=True)
 def prepare_connection(conn):
     fts.register_functions(conn)
     conn.create_function("escape_fts", 1, fts.fts_query, deterministic=True)
+    limit_connection(conn)  # the site's SQL limits (storage/serving/limits.py)
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    return Guard  # the site's per-request limits (nianbao/serve/guard.py)
+
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    return exception_response(exception)
 
 
 def _wrap_atom_renderer() -> None:
