@@ -156,7 +156,7 @@ class _Response:
                 raise CutConnection(f"response over {self.cap} bytes")
             self.started = True
             return await send_error(self._send, 400, "Response too large",
-                                    f"the response would be over {self.cap // MiB} MiB: ask for fewer rows "
+                                    f"response too large: over {self.cap:,} bytes — ask for fewer rows "
                                     "(_size, with _next paging), fewer columns (_col) or shorter values")
         if not self.started:
             self.started = True

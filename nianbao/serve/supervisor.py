@@ -30,7 +30,7 @@ MEMORY_MB = int(os.environ.get("NIANBAO_SERVE_MEMORY_MB", "1024"))
 STALL_S = float(os.environ.get("NIANBAO_SERVE_STALL_S", "30"))  # ≫ a statement's 3 s, queue included
 START_TIMEOUT_S = 120.0
 RETRY_S = 60.0
-GRACE_S = 30.0
+GRACE_S = float(os.environ.get("NIANBAO_SERVE_GRACE_S", "30"))  # for requests in flight; then killed
 
 
 def log(message: str) -> None:
