@@ -8,7 +8,8 @@ or sending of the response; what one statement may allocate is bounded in storag
   export, of which STREAMS at most run at once): 504 when nothing was sent yet, else the connection is cut;
 - a response body over MAX_RESPONSE_BYTES is replaced by a 400 JSON error (a stream over it is cut);
 - a request body over MAX_REQUEST_BYTES is refused with 413 (the site is read-only; nothing needs one);
-- more than MAX_CONNECTIONS open connections: 503 (uvicorn's limit_concurrency, set by the worker).
+- more than MAX_CONNECTIONS open connections: 503 (uvicorn's limit_concurrency, set by the worker);
+- every response carries X-Content-Type-Options: nosniff, X-Frame-Options and a CSP without plugins or <base>.
 
 The process is the last layer (nianbao/serve/supervisor.py): a worker whose RSS passes the cap, or whose event
 loop stops answering, is replaced. Errors are JSON objects shaped like Datasette's own:
@@ -160,5 +161,18 @@ class _Response:
                                     "(_size, with _next paging), fewer columns (_col) or shorter values")
         if not self.started:
             self.started = True
-            await self._send(self.start)
+            await self._send(_with_safety_headers(self.start))
         await self._send(message)
+
+
+# On every response unless the page set its own: no content sniffing (a JSON or text body is never run as HTML),
+# no framing by other sites, no plugins, no <base> redirecting relative links.
+SAFETY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"SAMEORIGIN"),
+                  (b"content-security-policy", b"object-src 'none'; base-uri 'self'; frame-ancestors 'self'")]
+
+
+def _with_safety_headers(start: dict) -> dict:
+    headers = list(start.get("headers") or [])
+    present = {name.lower() for name, _ in headers}
+    headers += [(name, value) for name, value in SAFETY_HEADERS if name not in present]
+    return {**start, "headers": headers}
