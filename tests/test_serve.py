@@ -244,6 +244,8 @@ def test_served_immutable_with_inspect_counts(archive):
     assert [(d["name"], d["is_mutable"]) for d in dbs] == [("archive", False)]
     settings = get(archive, "/-/settings.json")
     assert settings["sql_time_limit_ms"] > 0 and settings["max_returned_rows"] == 3000
+    assert settings["allow_download"] is False and settings["suggest_facets"] is False
+    assert _status(archive, "/archive.db") == 403
     inspect = json.loads(archive["snapshot"].with_name("archive.db.inspect.json").read_text())
     assert inspect["archive"]["tables"]["report_summary"]["count"] == 8
 

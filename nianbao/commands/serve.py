@@ -29,7 +29,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nianbao.serve.server import ensure_published, paths, serve
+    from nianbao.serve.server import ensure_published, paths, run_site
 
     working, served = paths(args.db, args.publish_from)
     if working is not None and not working.exists() and (args.publish_from or args.prepare_only or
@@ -44,5 +44,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"published {working} -> {served}: {counts}")
     if args.prepare_only:
         return 0
-    serve(served, host=args.host, port=args.port, offline_map=args.offline_map)
+    run_site(served, host=args.host, port=args.port, offline_map=args.offline_map)
     return 0
