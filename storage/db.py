@@ -37,12 +37,29 @@ class ArchiveNotFound(FileNotFoundError):
         self.path = path
 
 
+class PublishedSnapshot(PermissionError):
+    """A writer was given a served path (storage/serving/publish.py): writing there would change the file a live
+    site reads. Writers take the working database it was published from."""
+
+    def __init__(self, path: Path):
+        super().__init__(f"{path}: a published snapshot, served read-only — write the working database instead "
+                         "(the one `nianbao serve --db` names), then publish it")
+        self.path = path
+
+
+def _is_served_snapshot(path: Path) -> bool:
+    """A symlink into a <name>.snapshots/<version>/ directory: how publish() lays out what a site serves."""
+    return path.is_symlink() and path.resolve().parent.parent.name.endswith(".snapshots")
+
+
 def connect(path: str | Path, *, readonly: bool = False, create: bool = True) -> sqlite3.Connection:
     """A connection to the archive at `path`. readonly: never writes (SQLite read-only mode). create=False (and
     readonly): the file must exist, else ArchiveNotFound — a mistyped --db must not make an empty archive."""
     path = Path(path)
     if (readonly or not create) and not path.exists():
         raise ArchiveNotFound(path)
+    if not readonly and _is_served_snapshot(path):
+        raise PublishedSnapshot(path)
     if readonly:
         return sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
                                isolation_level=None, check_same_thread=False)

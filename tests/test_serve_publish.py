@@ -12,7 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_serve_fixture import hand_made  # noqa: E402
 
-from storage import Archive, Sighting  # noqa: E402
+from storage import Archive, PublishedSnapshot, Sighting  # noqa: E402
 from nianbao.serve import metadata  # noqa: E402
 from storage.serving.prepare import prepare  # noqa: E402
 from storage.serving.publish import (current_snapshot, lease, needs_publish, publish, published_from,  # noqa: E402
@@ -162,6 +162,11 @@ def test_publish_refuses_bad_input(tmp_path):
     publish(db, served)
     with pytest.raises(ValueError):      # a served path is not a working database
         publish(served, tmp_path / "other" / "a.db")
+    with pytest.raises(PublishedSnapshot):   # and no writer may write through it into what a site reads
+        Archive(served)
+    snapshot_bytes = current_snapshot(served).read_bytes()
+    assert Archive(served, readonly=True).rows("SELECT count(*) AS n FROM reports")[0]["n"] == 1
+    assert current_snapshot(served).read_bytes() == snapshot_bytes
 
 
 def test_new_extractions_make_the_prepared_database_stale(tmp_path):
