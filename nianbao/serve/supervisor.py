@@ -116,7 +116,11 @@ class Supervisor:
         self.failed_version: tuple[str | None, float] = (None, 0.0)
 
     def run(self) -> None:
-        sock = socket.create_server((self.host, self.port), backlog=1024)
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        try:
+            sock = socket.create_server((self.host, self.port), family=family, backlog=1024)
+        except OSError as exc:
+            raise SystemExit(f"nianbao serve: cannot listen on {self.host}:{self.port}: {exc.strerror}") from None
         sock.set_inheritable(True)
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: self.stopping.set())
