@@ -140,10 +140,10 @@ def main() -> int:
     ap.add_argument("--text-chars", type=int, default=800)
     ap.add_argument("--dir", default="/tmp/nianbao-bench-serve")
     ap.add_argument("--reuse", action="store_true",
-                    help="reuse the synthetic archive in --dir (prepared again only if stale)")
+                    help="reuse the synthetic archive in --dir (published again only if changed)")
     args = ap.parse_args()
 
-    from storage.serving.prepare import is_stale, prepare
+    from storage.serving.publish import needs_publish, publish, served_path
     from test_serve_fixture import Server
 
     work = Path(args.dir)
@@ -154,10 +154,11 @@ def main() -> int:
         t = time.perf_counter()
         build(db, args.reports, args.text_chars)
         print(f"built {args.reports} reports in {time.perf_counter() - t:.0f} s")
-    if is_stale(db):
+    if needs_publish(db, served_path(db)):  # the site serves a published, prepared snapshot (docs/api.md)
         t = time.perf_counter()
-        counts = prepare(db)
-        print(f"prepared in {time.perf_counter() - t:.0f} s: {counts}; size {db.stat().st_size / 2**20:.0f} MiB")
+        counts = publish(db, served_path(db))
+        print(f"published (copy + prepare) in {time.perf_counter() - t:.0f} s: {counts}; "
+              f"size {served_path(db).resolve().stat().st_size / 2**20:.0f} MiB")
     server = Server(db)
     try:
         year = {"year": 2022}

@@ -11,7 +11,8 @@ division data and the result types it stores.
 from storage.archive import Archive, StoredDocument
 from storage.reports import Sighting, content_id_for
 from storage.blobs import BlobStore, sha256_hex
-from storage.db import ArchiveNotFound, connect, now_iso
+from storage.db import ArchiveNotFound, PublishedSnapshot, connect, now_iso
 
-__all__ = ["Archive", "ArchiveNotFound", "BlobStore", "Sighting", "StoredDocument", "connect", "content_id_for",
+__all__ = ["Archive", "ArchiveNotFound", "BlobStore", "PublishedSnapshot", "Sighting", "StoredDocument", "connect",
+           "content_id_for",
            "now_iso", "sha256_hex"]

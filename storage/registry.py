@@ -92,10 +92,10 @@ class Registry:
         if self.archive.readonly or \
                 self.conn.execute("SELECT count(*) FROM portals").fetchone()[0] >= len(regions.counties()):
             return 0
-        have = {r[0] for r in self.conn.execute("SELECT adcode FROM portals")}
-        new = [{"adcode": d.code, "name": d.name, "province": d.province, "prefecture": d.prefecture,
-                "source": "regions", "updated_at": now_iso()} for d in regions.counties() if d.code not in have]
-        with self.archive.transaction():
+        with self.archive.transaction():  # read inside: another process may be filling the registry too
+            have = {r[0] for r in self.conn.execute("SELECT adcode FROM portals")}
+            new = [{"adcode": d.code, "name": d.name, "province": d.province, "prefecture": d.prefecture,
+                    "source": "regions", "updated_at": now_iso()} for d in regions.counties() if d.code not in have]
             self.archive.insert("portals", new)
         if new:
             self.refresh(BUNDLED)
@@ -106,11 +106,11 @@ class Registry:
         an operator has not imported or corrected. Returns counts."""
         rows = read_national_csv(path)
         label = BUNDLED_PREFIX + Path(path).name
-        pinned = {r[0] for r in self.conn.execute(
-            "SELECT adcode FROM portals WHERE source IS NOT NULL AND source <> 'regions' "
-            f"AND source NOT LIKE '{BUNDLED_PREFIX}%'")}
         counts = {"updated": 0, "kept_imported": 0, "unknown_code": 0}
-        with self.archive.transaction():
+        with self.archive.transaction():  # read inside: an import committed meanwhile must still win
+            pinned = {r[0] for r in self.conn.execute(
+                "SELECT adcode FROM portals WHERE source IS NOT NULL AND source <> 'regions' "
+                f"AND source NOT LIKE '{BUNDLED_PREFIX}%'")}
             for row in rows:
                 if row["adcode"] in pinned:
                     counts["kept_imported"] += 1

@@ -19,6 +19,7 @@ from test_serve_fixture import SEED_FILES, Server, build_archive  # noqa: E402
 
 from extract import regions  # noqa: E402
 from storage.serving import search as fts  # noqa: E402
+from storage.serving.publish import current_snapshot, served_path  # noqa: E402
 
 pytestmark = pytest.mark.skipif(len(SEED_FILES) != 5, reason="shared/seeds (5 seed reports) not available")
 
@@ -31,9 +32,10 @@ LUANCHUAN, LINGWU, MINHE, HUANGZHONG, JINGYUAN = (
 def archive(tmp_path_factory):
     db = tmp_path_factory.mktemp("serve") / "archive.db"
     ids = build_archive(db)
-    server = Server(db)  # prepares the database (never prepared yet), then serves it immutable
     digest_before = hashlib.sha256(db.read_bytes()).hexdigest()
-    yield {"db": db, "ids": ids, "server": server, "digest": digest_before}
+    server = Server(db)  # publishes a prepared snapshot of the database (served/archive.db), serves it immutable
+    snapshot = current_snapshot(served_path(db))
+    yield {"db": db, "ids": ids, "server": server, "digest": digest_before, "snapshot": snapshot}
     server.stop()
 
 
@@ -204,7 +206,7 @@ def test_canned_queries(archive):
 def test_every_table_and_column_is_described(archive):
     meta = get(archive, "/-/metadata.json")
     tables = meta["databases"]["archive"]["tables"]
-    conn = sqlite3.connect(f"file:{archive['db']}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"file:{archive['snapshot']}?mode=ro", uri=True)
     names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
                                         "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'report_fts_%'")]
     for name in names:
@@ -235,7 +237,8 @@ def test_writes_are_refused(archive):
     assert _status(archive, "/archive/reports", body, "POST") >= 400
     assert _status(archive, "/archive/reports/-/insert", b'{"row": {"id": "x"}}', "POST") >= 400
     assert len(rows(archive, "/archive/reports.json")) == 8
-    assert hashlib.sha256(archive["db"].read_bytes()).hexdigest() == archive["digest"]
+    assert hashlib.sha256(archive["db"].read_bytes()).hexdigest() == archive["digest"]  # the working database
+    assert current_snapshot(served_path(archive["db"])) == archive["snapshot"]
 
 
 def test_served_immutable_with_inspect_counts(archive):
@@ -243,7 +246,9 @@ def test_served_immutable_with_inspect_counts(archive):
     assert [(d["name"], d["is_mutable"]) for d in dbs] == [("archive", False)]
     settings = get(archive, "/-/settings.json")
     assert settings["sql_time_limit_ms"] > 0 and settings["max_returned_rows"] == 3000
-    inspect = json.loads(archive["db"].with_name("archive.db.inspect.json").read_text())
+    assert settings["allow_download"] is False and settings["suggest_facets"] is False
+    assert _status(archive, "/archive.db") == 403
+    inspect = json.loads(archive["snapshot"].with_name("archive.db.inspect.json").read_text())
     assert inspect["archive"]["tables"]["report_summary"]["count"] == 8
 
 

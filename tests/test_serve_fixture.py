@@ -97,7 +97,8 @@ def build_archive(db_path: Path) -> dict[str, str]:
 class Server:
     """`nianbao serve` as a real subprocess on a free loopback port."""
 
-    def __init__(self, db_path: Path, *extra: str):
+    def __init__(self, db_path: Path, *extra: str, env: dict | None = None):
+        import os
         import socket
         import subprocess
         import sys
@@ -112,7 +113,8 @@ class Server:
         self._log_fh = open(self.log, "wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "nianbao.cli", "serve", "--db", str(db_path), "--port", str(self.port),
-             "--offline-map", *extra], stdout=self._log_fh, stderr=subprocess.STDOUT)
+             "--offline-map", *extra], stdout=self._log_fh, stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})})
         deadline = time.monotonic() + 60
         while True:
             try:

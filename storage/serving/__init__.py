@@ -6,5 +6,6 @@
     feeds      feed_* views (Atom / JSON) and their canned queries
     health     portal_health (also `nianbao status`)
     prepare    prepare(db): build all of it in one transaction, plus Datasette's inspect file
-    publish    publish(working, served): a consistent prepared snapshot, swapped in atomically
+    publish    publish(working, served): a consistent prepared snapshot, swapped in atomically; leases
+    limits     limit_connection(conn): what one SQL statement of the served site may cost
 """

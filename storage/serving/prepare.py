@@ -1,4 +1,5 @@
-"""prepare(db_path): make an archive database ready to serve. Run after extraction, before serving; idempotent.
+"""prepare(db_path): make an archive database ready to serve; idempotent. It writes the file it is given, so it
+runs on a snapshot being published (storage/serving/publish.py), never on the working database that crawls write.
 
 Adds (or rebuilds) regions, application_rows, report_summary, applications_wide, active_disclosure_wide,
 coverage, the report_fts full-text index and the views, all in one transaction; then leaves the file in
@@ -19,12 +20,21 @@ from storage.serving import browse, coverage, search
 from storage.serving.feeds import prepare_feeds
 
 PREPARED_KEY = "serve_prepared_id"
-SOURCE_STATE_KEY = "serve_source_state"  # reports count | last extracted_at, at prepare time
+SOURCE_STATE_KEY = "serve_source_state"  # what the served relations were built from (source_state), at prepare time
+# Tables whose growth changes what is served: extractions (reports, errors), the crawl (coverage, portal health).
+_STATE_TABLES = ("documents", "errors", "report_versions", "crawl_runs", "portal_status", "portals")
 
 
 def source_state(conn: sqlite3.Connection) -> str:
+    """Changes whenever an extraction, an error or a crawl is recorded (a cheap max(rowid) per table)."""
     n, last = conn.execute("SELECT count(*), max(extracted_at) FROM reports").fetchone()
-    return f"{n}|{last}"
+    parts = [str(n), str(last)]
+    for table in _STATE_TABLES:
+        try:
+            parts.append(str(conn.execute(f"SELECT max(rowid) FROM [{table}]").fetchone()[0]))
+        except sqlite3.OperationalError:  # an older archive without the crawler's tables
+            parts.append("-")
+    return "|".join(parts)
 
 
 def inspect_path(db_path: str | Path) -> Path:
@@ -32,8 +42,10 @@ def inspect_path(db_path: str | Path) -> Path:
     return db_path.with_name(db_path.name + ".inspect.json")
 
 
-def prepare(db_path: str | Path, *, db_name: str | None = None, today: date | None = None) -> dict:
-    """Returns counts of what was built. db_name: the name Datasette will serve it under (default: file stem)."""
+def prepare(db_path: str | Path, *, db_name: str | None = None, today: date | None = None,
+            extra_meta: dict[str, str] | None = None) -> dict:
+    """Returns counts of what was built. db_name: the name Datasette will serve it under (default: file stem).
+    extra_meta: more meta rows written in the same transaction (publish records the working database)."""
     db_path = Path(db_path)
     db_name = db_name or db_path.stem
     conn = connect(db_path)  # an empty archive still gets every table and view
@@ -52,7 +64,7 @@ def prepare(db_path: str | Path, *, db_name: str | None = None, today: date | No
             prepared_id = uuid.uuid4().hex
             conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                              [(PREPARED_KEY, prepared_id), ("serve_prepared_at", now_iso()),
-                              (SOURCE_STATE_KEY, source_state(conn))])
+                              (SOURCE_STATE_KEY, source_state(conn)), *(extra_meta or {}).items()])
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -77,16 +89,33 @@ def prepared_id(db_path: str | Path) -> str | None:
         conn.close()
 
 
-def is_stale(db_path: str | Path) -> bool:
-    """True when never prepared, or reports were extracted since the last prepare."""
+def prepared_state(db_path: str | Path) -> str | None:
+    """The source state a prepared database was built from (None: never prepared)."""
     conn = connect(db_path, readonly=True)
     try:
         row = conn.execute("SELECT value FROM meta WHERE key = ?", [SOURCE_STATE_KEY]).fetchone()
-        return row is None or row[0] != source_state(conn)
+        return row[0] if row else None
     except sqlite3.OperationalError:
-        return True
+        return None
     finally:
         conn.close()
+
+
+def current_state(db_path: str | Path) -> str:
+    conn = connect(db_path, readonly=True)
+    try:
+        return source_state(conn)
+    except sqlite3.OperationalError:  # not an archive (no reports table)
+        return ""
+    finally:
+        conn.close()
+
+
+def is_stale(db_path: str | Path, prepared_db: str | Path | None = None) -> bool:
+    """True when prepared_db (default: db_path itself) was never prepared, or was prepared from an older state
+    of db_path (something was extracted or crawled since)."""
+    built_from = prepared_state(prepared_db if prepared_db is not None else db_path)
+    return built_from is None or built_from != current_state(db_path)
 
 
 def write_inspect(db_path: str | Path, db_name: str | None = None) -> Path:

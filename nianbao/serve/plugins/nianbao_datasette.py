@@ -11,6 +11,8 @@ they do lives in nianbao/serve/ (pages, report_page, files, csv_export, links).
 - Chinese full-text search: replaces Datasette's escape_fts() SQL function with storage.serving.search.fts_query,
   so the table search box and ?_search= match the bigram index (see storage/serving/search.py); adds fts_query() and
   cjk_snippet() for the canned search query.
+- The site's limits: every connection bounded (storage/serving/limits.py), every request guarded
+  (nianbao/serve/guard.py).
 - A blank map tile at /-/nianbao/tiles/{z}/{x}/{y}.png for serving without internet (--offline-map).
 - Empty Atom feeds: datasette-atom takes max(atom_updated) over the rows and answers 500 when there are none —
   and a feed of changed reports or newly blocked portals is empty most days. Its renderer is wrapped so that an
@@ -26,13 +28,16 @@ from datasette.utils.asgi import Response
 
 from nianbao.serve import files, links, pages, report_page
 from nianbao.serve.csv_export import csv_wrapper
+from nianbao.serve.guard import Guard, exception_response
 from storage.serving import search as fts
+from storage.serving.limits import limit_connection
 
 # trylast: Datasette's own prepare_connection registers escape_fts; ours must run after it to replace it.
 @hookimpl(trylast=True)
 def prepare_connection(conn):
     fts.register_functions(conn)
     conn.create_function("escape_fts", 1, fts.fts_query, deterministic=True)
+    limit_connection(conn)  # the site's SQL limits (storage/serving/limits.py)
 
 
 def _wrap_atom_renderer() -> None:
@@ -127,7 +132,10 @@ def render_cell(row, value, column, table, database, datasette):
 
 @hookimpl
 def asgi_wrapper(datasette):
-    return csv_wrapper(datasette)
+    """The site's per-request limits (nianbao/serve/guard.py) around everything, whole-table CSV exports
+    (nianbao/serve/csv_export.py) included."""
+    csv = csv_wrapper(datasette)
+    return lambda app: Guard(csv(app))
 
 
 @hookimpl
@@ -156,11 +164,11 @@ def handle_exception(datasette, request, exception):
     """Datasette reports an exception raised inside an SQL function only as "user-defined function raised
     exception": when it was the search syntax, say what is wrong with the query."""
     if "user-defined function raised exception" not in str(exception):
-        return None
+        return exception_response(exception)
     query = request.args.get("_search") or request.args.get("q")
     problem = fts.query_problem(query) if query else None
     if not problem:
-        return None
+        return exception_response(exception)
     message = f"search {query!r}: {problem}"
     if request.path.endswith(".json"):
         return Response.json({"ok": False, "error": message, "status": 400}, status=400)
