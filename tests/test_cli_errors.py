@@ -23,7 +23,7 @@ CASES = [
     (["status", "--db", "typo.db"], "typo.db: no such archive"),
     (["serve", "--db", "typo.db", "--prepare-only"], "typo.db: no such archive"),
     (["serve", "--publish-from", "typo.db", "--db", "new.db", "--prepare-only"], "typo.db: no such archive"),
-    (["serve", "--publish-from", "notadb.txt", "--db", "new.db", "--prepare-only"], "notadb.txt: cannot be prepared"),
+    (["serve", "--publish-from", "notadb.txt", "--db", "new.db", "--prepare-only"], "notadb.txt: cannot be published"),
     (["schedule", "--portals", "missing.csv", "--once", "--db", "new.db"], "missing.csv: no such file"),
     (["schedule", "--job", "no_such_module_x:run", "--once", "--db", "new.db"], "--job no_such_module_x:run"),
     (["schedule", "--cron", "not a cron", "--once", "--db", "new.db"], "--cron not a cron: "),

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from storage.serving.publish import served_path
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from site_fixture import MARKUP_AGENCY, MARKUP_TEXT, MARKUP_TITLE, bulk_archive, site_archive  # noqa: E402
 from test_serve_fixture import SEED_FILES, Server  # noqa: E402
@@ -247,12 +249,13 @@ def test_bulk_download_zip_and_dictionary(site):
     names = set(z.namelist())
     assert {"README.md", "data-dictionary.csv", "reports.csv", "cells.csv", "report_summary.csv",
             "check_failures.csv"} <= names and not any(n.startswith("report_fts") for n in names)
-    conn = sqlite3.connect(f"file:{site['db']}?mode=ro", uri=True)
+    served = served_path(site["db"]).resolve()  # the published snapshot the site serves
+    conn = sqlite3.connect(f"file:{served}?mode=ro", uri=True)
     assert len(read_csv(z.read("cells.csv"))) == conn.execute("SELECT count(*) FROM cells").fetchone()[0]
     conn.close()
     assert "report_page" in z.read("README.md").decode()
     status, headers, db = fetch(site, "/download/archive.db")
-    assert status == 200 and db.startswith(b"SQLite format 3") and len(db) == site["db"].stat().st_size
+    assert status == 200 and db.startswith(b"SQLite format 3") and len(db) == served.stat().st_size
 
 
 @pytest.fixture(scope="module")
@@ -265,7 +268,7 @@ def bulk(tmp_path_factory):
 
 
 def test_csv_link_of_the_largest_table_returns_every_row(bulk):
-    conn = sqlite3.connect(f"file:{bulk['db']}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"file:{served_path(bulk['db']).resolve()}?mode=ro", uri=True)
     n_wide = conn.execute("SELECT count(*) FROM applications_wide").fetchone()[0]
     n_cells = conn.execute("SELECT count(*) FROM cells").fetchone()[0]
     conn.close()

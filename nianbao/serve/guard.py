@@ -35,6 +35,7 @@ class Limits:
     STREAMS: int = 2
     MAX_RESPONSE_BYTES: int = 48 * MiB   # JSON of a full result: ≤ 3 × MAX_RESULT_BYTES (\\uXXXX escapes)
     MAX_REQUEST_BYTES: int = 64 * 1024
+    DRAIN_REQUEST_BYTES: int = 4 * MiB   # a body up to this is read and dropped before the 413 (see Guard)
     MAX_CONNECTIONS: int = 256           # open connections + requests (uvicorn's limit_concurrency): 503 beyond
 
 
@@ -88,6 +89,10 @@ class Guard:
         lim = self.limits
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > lim.MAX_REQUEST_BYTES):
+            # Read (and drop) a body of moderate size before answering: a client still sending when the server
+            # closes gets a reset instead of the answer. A larger one is not worth reading: the connection closes.
+            if length.isdigit() and int(length) <= lim.DRAIN_REQUEST_BYTES:
+                await _drain(receive, int(length))
             return await send_error(send, 413, "Request too large",
                                     f"request body over {lim.MAX_REQUEST_BYTES} bytes (the archive is read-only)")
         streamed = _is_stream(scope)
@@ -114,6 +119,17 @@ class Guard:
 
 class _RequestTooLarge(Exception):
     pass
+
+
+async def _drain(receive, length: int) -> None:
+    received = 0
+    while received < length:
+        message = await receive()
+        if message.get("type") != "http.request":
+            return
+        received += len(message.get("body", b""))
+        if not message.get("more_body"):
+            return
 
 
 def _bounded(receive, cap: int):
