@@ -3,7 +3,14 @@
 - AddressGuardMiddleware   refuse private/loopback addresses unless NIANBAO_ALLOW_LOOPBACK (tests, sample portals),
                            and requests (incl. redirects) leaving the portal's own sites.
 - HostSlotMiddleware       politeness slot = host (plus port when not the default), so several counties hosted on
-                           one platform host share one slot and CONCURRENT_REQUESTS_PER_DOMAIN.
+                           one platform host share one slot and CONCURRENT_REQUESTS_PER_DOMAIN. Set on every pass,
+                           so a redirect or retry to another host counts against that host, not the first one.
+- HostBackoffMiddleware    429 and 503 slow the host down: its slot's delay becomes Retry-After (seconds or an HTTP
+                           date; else twice the delay, at least NIANBAO_BACKOFF_MIN), measured from the answer; it
+                           halves back after each success. The retry itself waits in that slot.
+- TrapBudgetMiddleware     speculative requests (list pages, pagers, API pages, query-string variants) that brought
+                           nothing new are counted per portal; once NIANBAO_TRAP_BUDGET of them (fruitless plus in
+                           flight) is reached, further speculative requests are refused and recorded.
 - ConditionalGetMiddleware every GET is revalidated with If-None-Match / If-Modified-Since from the newest
                            `documents` row for that URL; a 304 is answered with the archived bytes (flagged
                            not_modified) so parsing goes on without a download. Nothing is served without asking.
@@ -13,6 +20,9 @@ from __future__ import annotations
 import ipaddress
 import json
 import socket
+import time
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -82,14 +92,103 @@ class AddressGuardMiddleware:
         return None
 
 
+def host_slot(url: str) -> str:
+    parts = urlsplit(url)
+    default_port = {"http": 80, "https": 443}.get(parts.scheme)
+    slot = (parts.hostname or "").lower()
+    if parts.port and parts.port != default_port:
+        slot = f"{slot}:{parts.port}"
+    return slot
+
+
 class HostSlotMiddleware:
     def process_request(self, request):
-        parts = urlsplit(request.url)
-        default_port = {"http": 80, "https": 443}.get(parts.scheme)
-        slot = parts.hostname or ""
-        if parts.port and parts.port != default_port:
-            slot = f"{slot}:{parts.port}"
-        request.meta.setdefault("download_slot", slot)
+        # Always from the URL: Scrapy copies meta (download_slot included) into redirected and retried requests,
+        # so a redirect to host B would otherwise be counted in host A's slot and B could see 4 in flight.
+        request.meta["download_slot"] = host_slot(request.url)
+        return None
+
+
+def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
+    """Retry-After as seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+class HostBackoffMiddleware:
+    """429/503: the host asked us to slow down. Its slot's delay is raised (Retry-After honoured) and the delay is
+    counted from the answer; each later success halves the extra delay back towards the configured one."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        s = crawler.settings
+        self.base_delay = s.getfloat("DOWNLOAD_DELAY", 0)
+        self.min_backoff = s.getfloat("NIANBAO_BACKOFF_MIN", 2.0)
+        self.max_backoff = s.getfloat("NIANBAO_BACKOFF_MAX", 300.0)
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _slot(self, request):
+        downloader = getattr(getattr(self.crawler, "engine", None), "downloader", None)
+        return downloader.slots.get(request.meta.get("download_slot")) if downloader else None
+
+    def process_response(self, request, response):
+        slot = self._slot(request)
+        if slot is None:
+            return response
+        if response.status in (429, 503):
+            wait = retry_after_seconds(response.headers.get(b"Retry-After"))
+            delay = min(self.max_backoff, wait if wait is not None else max(self.min_backoff, 2 * slot.delay))
+            # jitter may shorten a delay by up to its fraction: ask for enough that the shortest wait still
+            # honours Retry-After
+            slot.delay = max(slot.delay, delay / max(1e-6, 1 - min(getattr(slot, "jitter", 0.5), 0.9)))
+            slot.lastseen = time.monotonic()  # the wait runs from this answer, not from when the request left
+            self.stats.inc_value("nianbao/backoff")
+            self.stats.max_value("nianbao/backoff_max_delay", round(slot.delay, 3))
+        elif response.status < 400 and slot.delay > self.base_delay:
+            slot.delay = max(self.base_delay, slot.delay / 2)
+        return response
+
+
+class TrapBudgetMiddleware:
+    """The per-portal trap budget, checked when a speculative request is about to leave (not when it is queued:
+    a page may queue many at once). The spider settles the budget when the answer is handled (tracked())."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.budget = crawler.settings.getint("NIANBAO_TRAP_BUDGET", 50)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request):
+        if not request.meta.get("speculative") or request.meta.get("trap_reserved"):
+            return None
+        states = getattr(self.crawler.spider, "states", {})
+        st = states.get(request.meta.get("adcode")) if states is not None else None
+        if st is None:
+            return None
+        if st.trap_fruitless + st.trap_inflight >= self.budget:
+            from crawler.spiders.portals import TRAP_REFUSED
+
+            raise IgnoreRequest(f"{TRAP_REFUSED} ({self.budget} fruitless requests): {request.url}")
+        st.incr("trap_inflight")
+        request.meta["trap_reserved"] = True
         return None
 
 

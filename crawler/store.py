@@ -4,7 +4,8 @@
                    platform, source (where the URL came from: csv file name, 'sample', …)
     crawl_runs     one row per `nianbao crawl`: id, started_at, ended_at, portals, reports_found, new_documents,
                    errors, args (JSON), stats (JSON: requests, response bytes, 304s, … from Scrapy's stats)
-    portal_status  (run_id, adcode) PK: status ok/no_column/unreachable/robots/moved/blocked, detail (evidence JSON),
+    portal_status  (run_id, adcode) PK: status ok/no_column/unreachable/robots/moved/blocked/partial/unparsed_list/
+                   adapter_error, detail (evidence JSON),
                    reports_found, pages_fetched, checked_at
     report_items   (adcode, url) PK: one row per report found on a portal list: title, year, unit_kind, unit_name,
                    list_url, first_seen, last_seen, report_id (the extracted reports.id), plus doc_url (key of the
@@ -36,7 +37,8 @@ CRAWL_TABLES: dict[str, dict] = {
 CRAWL_INDEXES = [("portal_status", ["adcode"]), ("report_items", ["report_id"]), ("report_items", ["year"]),
                  ("report_items", ["unit_kind"])]
 
-PORTAL_STATUSES = ("ok", "no_column", "unreachable", "robots", "moved", "blocked")
+PORTAL_STATUSES = ("ok", "no_column", "unreachable", "robots", "moved", "blocked", "partial", "unparsed_list",
+                   "adapter_error")
 
 
 class Store(Archive):
@@ -68,6 +70,33 @@ class Store(Archive):
                         "final_url", "http_status")
                 return dict(zip(keys, r))
         return None
+
+    def revisit_history(self, adcode: str) -> dict[str, dict]:
+        """What the archive knows of a portal's reports, for the revisit policy (crawler.revisit): per report URL
+        {row: its report_items fields, doc: {fetched_at, last_modified, versions} of the newest documents row of its
+        page (doc_url), attachments: {url: same}, changes: earlier versions of the page, complete: page and every
+        attachment archived}."""
+        docs: dict[str, dict] = {}
+        for url, _, versions, fetched_at, last_modified in self.db.execute(
+                "SELECT url, MAX(id), COUNT(*), fetched_at, last_modified FROM documents "
+                "WHERE portal_adcode = ? GROUP BY url", [adcode]):
+            docs[url] = {"fetched_at": fetched_at, "last_modified": last_modified, "versions": versions}
+        out: dict[str, dict] = {}
+        cur = self.db.execute("SELECT url, title, year, unit_kind, unit_name, list_url, published, platform, doc_url, "
+                              "attachment_urls FROM report_items WHERE adcode = ?", [adcode])
+        names = [d[0] for d in cur.description]
+        for values in cur.fetchall():
+            row = dict(zip(names, values))
+            try:
+                attachment_urls = json.loads(row.pop("attachment_urls") or "[]")
+            except ValueError:
+                attachment_urls = []
+            doc = docs.get(row["doc_url"] or "")
+            attachments = {u: docs[u] for u in attachment_urls if u in docs}
+            out[row["url"]] = {"row": row, "doc": doc, "attachments": attachments,
+                               "changes": (doc["versions"] - 1) if doc else 0,
+                               "complete": bool(doc) and len(attachments) == len(attachment_urls)}
+        return out
 
     # -- runs -------------------------------------------------------------------------------------------------
     def start_run(self, args: dict) -> int:
