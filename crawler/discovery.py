@@ -295,6 +295,7 @@ _COLUMN_TEXT = re.compile(r"^(政府)?(信息|政务)公开(工作)?(年度)?(�
                           r"^年度报告$|^(政府信息公开)?工作年度报告$")
 _NAV_TEXT = re.compile(r"^(政府|政务)?(信息)?公开$|政府信息公开|信息公开(专栏|目录|平台)?$|^政务公开|法定主动公开|^公开目录$|"
                        r"^政府信息$")
+_LEAF_TEXT = re.compile(r"指南|制度|依申请|申请公开|规定|办法|流程|表格下载")
 _NAV_SLUG = re.compile(r"/(?:zwgk|zfxxgk|xxgk|zfxxgkzl|gongkai|xxgkzl|zwgk_\w+|zfxxgk_\d+|gkml|xxgkml|"
                        r"public|gkmlpt)(?:[/._\w-]*)$|/gkmlpt/index", re.I)
 _SUBCOLUMN_TEXT = re.compile(r"^\d{4}\s*年(度)?(报告|年报|政府信息公开.*)?$|^[二一][〇○零一二三四五六七八九]{3}年度?$|"
@@ -316,12 +317,14 @@ def column_link_score(link: Link) -> int:
         return 100
     if text and c and c.is_report and c.year is None and not _ARTICLE_URL.search(path):
         return 90  # "政府信息公开工作年度报告" as a menu entry, pointing at a directory
+    if text and (_PAGER_TEXT.match(text) or re.fullmatch(r"[\d\W_]+", text)):
+        return 0  # pager and calendar cells ("12", ">", "下一页"): never a way to the column
     if COLUMN_SLUG.search(path) and not _ARTICLE_URL.search(path) and not (c and c.is_report and c.year):
         return 80
     if link.source == "iframe":
         return 20
-    if text and (_PAGER_TEXT.match(text) or re.fullmatch(r"[\d\W_]+", text)):
-        return 0  # pager and calendar cells ("12", ">", "下一页"): never a way to the column
+    if _LEAF_TEXT.search(text):
+        return 0  # 公开指南 / 公开制度 / 依申请公开: documents of their own, never the way to the 年报
     if _NAV_TEXT.search(text) and len(text) <= 12:
         return 10
     if _NAV_SLUG.search(parts.path) and len(text) <= 12:
@@ -339,8 +342,8 @@ def is_platform_entry(link: Link) -> bool:
 def subcolumn_link(link: Link, column_url: str) -> bool:
     """Inside a column: links to per-year or per-unit sub-columns ("2023年", "乡镇（街道）", "部门")."""
     text = classify.simplified(re.sub(r"\s+", "", link.text))
-    if not text or len(text) > 16:
-        return False
+    if not text or len(text) > 16 or _PAGER_TEXT.match(text) or re.fullmatch(r"[\d\W_]+", text):
+        return False  # pager and calendar cells are not sub-columns
     if _ARTICLE_URL.search(urlsplit(link.url).path):
         return False
     if _SUBCOLUMN_TEXT.search(text):
@@ -348,7 +351,7 @@ def subcolumn_link(link: Link, column_url: str) -> bool:
     col_dir = urlsplit(column_url).path.rsplit("/", 1)[0] + "/"
     path = urlsplit(link.url).path
     return path.startswith(col_dir) and path != urlsplit(column_url).path and bool(COLUMN_SLUG.search(path)) and \
-        not re.search(r"index_\d+|_\d+\.s?html?$", path)
+        not urlsplit(link.url).query and not re.search(r"index_\d+|_\d+\.s?html?$", path)
 
 
 # Query parameters that select one unit (department, township) on a 信息公开 platform whose 年报 are kept per unit:

@@ -10,7 +10,9 @@
                            halves back after each success. The retry itself waits in that slot.
 - TrapBudgetMiddleware     speculative requests (list pages, pagers, API pages, query-string variants) that brought
                            nothing new are counted per portal; once NIANBAO_TRAP_BUDGET of them (fruitless plus in
-                           flight) is reached, further speculative requests are refused and recorded.
+                           flight) is reached, further speculative requests are refused and recorded. A listing's
+                           next pages, asked by a page that brought new records, go on until twice the budget:
+                           junk elsewhere on the portal must not starve a list that is being read.
 - ConditionalGetMiddleware every GET is revalidated with If-None-Match / If-Modified-Since from the newest
                            `documents` row for that URL; a 304 is answered with the archived bytes (flagged
                            not_modified) so parsing goes on without a download. Nothing is served without asking.
@@ -183,7 +185,8 @@ class TrapBudgetMiddleware:
         st = states.get(request.meta.get("adcode")) if states is not None else None
         if st is None:
             return None
-        if st.trap_fruitless + st.trap_inflight >= self.budget:
+        limit = self.budget * (2 if request.meta.get("continuation") else 1)
+        if st.trap_fruitless + st.trap_inflight >= limit:
             from crawler.spiders.portals import TRAP_REFUSED
 
             raise IgnoreRequest(f"{TRAP_REFUSED} ({self.budget} fruitless requests): {request.url}")

@@ -10,7 +10,7 @@ Fujian platform serves TRS pages, Epoint detail JSON must not be read as a list.
 """
 from __future__ import annotations
 
-from crawler.adapters.base import Adapter, Fetch, ListItem
+from crawler.adapters.base import Adapter, Fetch, ListItem, is_markup_reply
 from crawler.adapters.deya import DeyaAdapter
 from crawler.adapters.epoint import EpointAdapter
 from crawler.adapters.fujian import FujianAdapter
@@ -32,7 +32,10 @@ ADAPTERS: dict[str, Adapter] = {a.name: a for a in ORDER + (GENERIC,)}
 def choose(page: Page, errors: list | None = None) -> Adapter:
     """The adapter for this page, from the page's own signature; the generic reader when no family claims it.
     An adapter whose claims() raises is passed over and the exception appended to `errors` (adapter, exc)."""
+    reply = is_markup_reply(page)
     for adapter in ORDER:
+        if reply and not adapter.reads_replies:
+            continue  # an API reply is not an HTML page, whatever URLs it mentions
         try:
             if adapter.claims(page):
                 return adapter

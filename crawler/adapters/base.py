@@ -126,6 +126,7 @@ def detail_data(page: Page) -> dict | None:
 
 class Adapter:
     name = "generic"
+    reads_replies = False  # True: claims() also recognises JSON/XML replies of this family's APIs
 
     # -- which pages are this family's ------------------------------------------------------------------------------
     def claims(self, page: Page) -> bool:

@@ -43,6 +43,7 @@ def list_data(page: Page) -> dict | None:
 
 class EpointAdapter(Adapter):
     name = "epoint"
+    reads_replies = True
 
     def claims(self, page: Page) -> bool:
         data = json_reply(page)
@@ -59,7 +60,8 @@ class EpointAdapter(Adapter):
 
     def _list_fetch(self, cfg: dict, page_index: int) -> Fetch:
         return Fetch(cfg["endpoint"], "list", "POST", self._list_body(page_index, cfg),
-                     {"Content-Type": "application/json;charset=UTF-8"}, data={"epoint": {**cfg, "page": page_index}})
+                     {"Content-Type": "application/json;charset=UTF-8"},
+                     data={"epoint": {**cfg, "page": page_index}, "first_page": page_index == 1})
 
     def list_items(self, page: Page) -> list[ListItem]:
         custom = list_data(page)

@@ -44,6 +44,7 @@ def _records(data) -> list | None:
 
 class FujianAdapter(Adapter):
     name = "fujian"
+    reads_replies = True
 
     def claims(self, page: Page) -> bool:
         data = json_reply(page)

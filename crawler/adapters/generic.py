@@ -313,6 +313,72 @@ def script_items(page: Page, base: str) -> list[ListItem]:
     return out
 
 
+_AJAX = re.compile(r"\$\.ajax\s*\(\s*(?=\{)|\baxios\s*\(\s*(?=\{)")
+_SHORTHAND = re.compile(r"""(?:\$|\baxios)\.(post|get|getJSON)\s*\(\s*(['"])([^'"]+)\2\s*(?:,\s*(?=\{))?""")
+_STATIC = re.compile(r"\.(?:js|css|png|jpe?g|gif|svg|ico|woff2?)(?:\?|$)", re.I)
+
+
+def _ajax_fetch(base: str, url: str, method: str, data, json_body: bool) -> Fetch | None:
+    if not isinstance(url, str) or not url or _STATIC.search(url) or "+" in url:
+        return None
+    target = discovery.clean_url(url, base)
+    if not target:
+        return None
+    fields = {str(k): ("" if v is None else str(v).lower() if isinstance(v, bool) else str(v))
+              for k, v in (data.items() if isinstance(data, dict) else ())
+              if not isinstance(v, (dict, list))}
+    if method == "POST":
+        if json_body:
+            body = json.dumps(data if isinstance(data, dict) else {}, ensure_ascii=False, separators=(",", ":"))
+            return Fetch(target, "list", "POST", body, {"Content-Type": "application/json;charset=UTF-8"},
+                         data={"first_page": True})
+        return Fetch(target, "list", "POST", form(fields), {"Content-Type": "application/x-www-form-urlencoded"},
+                     data={"first_page": True})
+    if fields:
+        target += ("&" if "?" in target else "?") + form(fields)
+    return Fetch(target, "list", data={"first_page": True})
+
+
+def ajax_calls(page: Page) -> list[Fetch]:
+    """The list requests a page's scripts make: `$.ajax({url, type, data})`, `$.post(url, {…})`, `$.get(…)`,
+    `$.getJSON(…)`, `axios({…})` — read as JavaScript literals (chompjs); a call whose URL or data is computed
+    at run time is left out (an adapter must know that family)."""
+    import chompjs
+
+    out: list[Fetch] = []
+    for script in page.tree.iter("script"):
+        text = script.text or ""
+        if "ajax" not in text and "axios" not in text and "$." not in text:
+            continue
+        for m in _AJAX.finditer(text):
+            try:
+                call = chompjs.parse_js_object(text[m.end():])
+            except (ValueError, TypeError):
+                continue
+            if not isinstance(call, dict):
+                continue
+            method = str(call.get("type") or call.get("method") or "GET").upper()
+            json_body = "json" in str(call.get("contentType") or (call.get("headers") or {})).lower()
+            data = call.get("data")
+            if isinstance(data, str) and data.strip():
+                continue  # JSON.stringify(…) of run-time values
+            fetch = _ajax_fetch(page.url, call.get("url"), method, data, json_body)
+            if fetch:
+                out.append(fetch)
+        for m in _SHORTHAND.finditer(text):
+            data = None
+            if text[m.end():m.end() + 1] == "{":
+                try:
+                    data = chompjs.parse_js_object(text[m.end():])
+                except (ValueError, TypeError):
+                    data = None
+            method = "POST" if m.group(1) == "post" else "GET"
+            fetch = _ajax_fetch(page.url, m.group(3), method, data if isinstance(data, dict) else None, False)
+            if fetch:
+                out.append(fetch)
+    return out[:10]
+
+
 class GenericAdapter(Adapter):
     """Behind every adapter; alone on pages of families nobody wrote an adapter for."""
     name = "generic"
@@ -329,10 +395,13 @@ class GenericAdapter(Adapter):
             return json_next_pages(data, page)
         if is_xml(page):
             return []
-        out = super().list_requests(page)
+        out = super().list_requests(page) + ajax_calls(page)
+        called = {f.url.split("?")[0] for f in out}
         for script in page.tree.iter("script"):  # SPA shells name the JSON endpoint of their list
             for m in _JSON_ENDPOINT.finditer(script.text or ""):
-                out.append(Fetch(urljoin(page.url, m.group(1)), "list"))
+                url = urljoin(page.url, m.group(1))
+                if url.split("?")[0] not in called:
+                    out.append(Fetch(url, "list"))
         return out
 
     def declared_total(self, page: Page) -> int | None:

@@ -52,6 +52,7 @@ def prefix_of(url: str) -> str:
 
 class GkmlptAdapter(Adapter):
     name = "gkmlpt"
+    reads_replies = True
 
     def claims(self, page: Page) -> bool:
         data = json_reply(page)
@@ -89,9 +90,9 @@ class GkmlptAdapter(Adapter):
             items.append(ListItem(art["title"], url, _date(art), attachments))
         return items
 
-    def _api(self, base: str, cfg: dict, page_no: int) -> Fetch:
+    def _api(self, base: str, cfg: dict, page_no: int, first: bool = False) -> Fetch:
         url = urljoin(base, f"{cfg['prefix']}/gkmlpt/api/all/{cfg['cid']}?page={page_no}&sid={cfg['sid']}")
-        return Fetch(url, "list", data={"gkmlpt": {**cfg, "page": page_no}})
+        return Fetch(url, "list", data={"gkmlpt": {**cfg, "page": page_no}, "first_page": first})
 
     def list_requests(self, page: Page) -> list[Fetch]:
         data = json_reply(page)
@@ -101,7 +102,7 @@ class GkmlptAdapter(Adapter):
             if not sid:
                 return super().list_requests(page)
             prefix = prefix_of(page.url)
-            return [self._api(page.url, {"cid": cid, "sid": sid, "prefix": prefix, "seen": 0}, 1)
+            return [self._api(page.url, {"cid": cid, "sid": sid, "prefix": prefix, "seen": 0}, 1, first=True)
                     for cid in self.category_ids(page, cfg)]
         cfg = page.meta.get("gkmlpt")
         total = self.declared_total(page) or 0

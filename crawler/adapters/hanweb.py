@@ -44,6 +44,7 @@ def _is_proxy_reply(page: Page) -> bool:
 
 class HanwebAdapter(Adapter):
     name = "hanweb"
+    reads_replies = True
 
     def claims(self, page: Page) -> bool:
         if page.text.lstrip()[:1] in ("{", "["):

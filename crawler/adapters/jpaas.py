@@ -79,6 +79,7 @@ def api_url(base: str, api: str, query: dict, param_json: str | None, page_no: i
 
 class JpaasAdapter(Adapter):
     name = "jpaas"
+    reads_replies = True
 
     def claims(self, page: Page) -> bool:
         data = json_reply(page)
@@ -116,8 +117,17 @@ class JpaasAdapter(Adapter):
     def list_requests(self, page: Page) -> list[Fetch]:
         fragment = self._reply_html(page)
         if fragment is None:
-            out = [Fetch(api_url(page.url, cfg["api"], cfg["query"], cfg["param_json"], 1), "list",
-                         data={"jpaas": {**cfg, "page": 1}}) for cfg in self.shells(page)]
+            # Page 1 may already be in the shell (with its pagination table): then the API starts at page 2.
+            static = _PAGINATION.search(page.text)
+            start = 2 if static and (int_of(_attrs(static.group(0)).get("pageno")) or 1) == 1 else 1
+            count = int_of(_attrs(static.group(0)).get("count")) if static else None
+            out = []
+            for cfg in self.shells(page):
+                _, size = page_query(cfg["query"], cfg["param_json"], 1)
+                if start == 2 and count is not None and count <= size:
+                    continue  # a small column: complete in the shell
+                out.append(Fetch(api_url(page.url, cfg["api"], cfg["query"], cfg["param_json"], start), "list",
+                                 data={"jpaas": {**cfg, "page": start}, "first_page": True}))
             return out + super().list_requests(page)
         cfg = page.meta.get("jpaas")
         m = _PAGINATION.search(fragment)

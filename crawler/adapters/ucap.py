@@ -32,6 +32,7 @@ def _with(url: str, **params) -> str:
 
 class UcapAdapter(Adapter):
     name = "ucap"
+    reads_replies = True
 
     def claims(self, page: Page) -> bool:
         if json_reply(page) is not None:
@@ -62,7 +63,8 @@ class UcapAdapter(Adapter):
         out = []
         for script in page.tree.iter("script"):
             for m in _ENDPOINT.finditer(script.text or ""):
-                out.append(Fetch(_with(urljoin(page.url, m.group(1)), _isJson="true", page=1), "list"))
+                out.append(Fetch(_with(urljoin(page.url, m.group(1)), _isJson="true", page=1), "list",
+                                 data={"first_page": True}))
         return out + super().list_requests(page)
 
     def declared_total(self, page: Page) -> int | None:

@@ -63,7 +63,7 @@ class TrsClassic(Portal):
     # --- layout -----------------------------------------------------------------------------------------
     def assign_paths(self) -> None:
         js_done = False
-        for n, it in enumerate(self.items):
+        for n, it in enumerate(self.all_items):
             d = it.date
             month_dir = f"{self.column_dir}{d:%Y%m}/"
             it.extra["id"] = self.first_article_id - 37 * n  # ids grow with time; items are newest first
@@ -206,7 +206,7 @@ class Trs6(TrsClassic):
     first_article_id = 5524410
 
     def assign_paths(self) -> None:
-        for n, it in enumerate(self.items):
+        for n, it in enumerate(self.all_items):
             d = it.date
             month_dir = f"{self.column_dir}gknb{d.year}/{d:%Y%m}/"
             it.extra["id"] = self.first_article_id - 53 * n

@@ -20,6 +20,7 @@ class Request:
     headers: dict[str, str]   # lower-case names
     body: bytes = b""
     host: str = "127.0.0.1"   # "127.0.0.1:PORT" as the client addressed us; used for absolute links
+    vhost: str = "main"       # which of the portal's hosts was asked ("main", or a name in Portal.extra_hosts)
 
     @property
     def args(self) -> dict[str, str]:

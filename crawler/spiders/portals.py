@@ -560,19 +560,27 @@ class PortalsSpider(scrapy.Spider):
                                       reports=found, column=stage == "column" or bool(meta.get("registered")))
         fruitful = found > 0 or new_records > 0
         meta["outcome"]["fruitful"] = fruitful
-        if stage in ("list", "search") and not fruitful:
-            return  # a list page that brought nothing new: its pagination ends here (endless pagers, repeats)
+        if stage in ("list", "search") and not fruitful and not (meta.get("fetch_data") or {}).get("first_page"):
+            # a list page that brought nothing new: its pagination ends here (endless pagers, repeats). The first
+            # reply of a list API is exempt: it may repeat what the column page already showed statically.
+            return
         for fetch in self.read_requests(st, page, adapter):
-            req = self.request(st, fetch, stage="list", listing=listing, list_base=list_base or response.url)
+            # issued by a page that brought something: the listing goes on (see TrapBudgetMiddleware)
+            req = self.request(st, fetch, stage="list", listing=listing, list_base=list_base or response.url,
+                               continuation=fruitful)
             if req:
                 yield req
         if markup:
             return
+        this_list = {_path_key(response.url), _path_key(listing)}
         for link in self.call(st, adapter, "links", page, []):
             if link.source == "iframe":  # a column whose list lives in a same-site iframe (spec §3 row 10)
                 req = self.request(st, Fetch(link.url, "list"), stage="list")
                 if req:
                     yield req
+            elif _path_key(link.url) in this_list and urlsplit(link.url).query and \
+                    not discovery.subcolumn_link(link, response.url):
+                continue  # this list again with another query (sort orders, calendars): not another column
             elif discovery.column_link_score(link) >= 80 or discovery.subcolumn_link(link, response.url):
                 req = self.request(st, Fetch(link.url, "column"), stage="column")
                 if req:
