@@ -202,6 +202,7 @@ class RedisPortalState(PortalState):
     trap_inflight = _counter("trap_inflight")
     trap_refused = _counter("trap_refused")
     failures_total = _counter("failures_total")
+    trap_skipped = _counter("trap_skipped")
 
     def __init__(self, server, keys: Keys, adcode, name, url, column_url, platform_hint, region_names, *,
                  publish: bool = True):
@@ -252,6 +253,13 @@ class RedisPortalState(PortalState):
 
     def add_report(self, url: str, row: dict) -> bool:
         return self.reports.add(url, row)
+
+    @property
+    def trap_paths(self) -> dict[str, int]:
+        return {k.decode(): int(v) for k, v in self.server.hgetall(self.key + ":trap_paths").items()}
+
+    def note_trap_path(self, key: str) -> int:
+        return self.server.hincrby(self.key + ":trap_paths", key, 1)
 
     def note_path(self, url: str) -> bool:
         from crawler.spiders.portals import _path_key

@@ -71,11 +71,12 @@ class Store(Archive):
                 return dict(zip(keys, r))
         return None
 
-    def revisit_history(self, adcode: str) -> dict[str, dict]:
-        """What the archive knows of a portal's reports, for the revisit policy (crawler.revisit): per report URL
-        {row: its report_items fields, doc: {fetched_at, last_modified, versions} of the newest documents row of its
-        page (doc_url), attachments: {url: same}, changes: earlier versions of the page, complete: page and every
-        attachment archived}."""
+    def revisit_history(self, adcode: str) -> dict:
+        """What the archive knows of a portal from earlier crawls, for the revisit policy (crawler.revisit):
+        {"reports": per report URL {row: its report_items fields, doc: {fetched_at, last_modified, versions} of the
+        newest documents row of its page (doc_url), attachments: {url: same}, changes: earlier versions of the page,
+        complete: page and every attachment archived}, "trap_paths": host+path keys whose query-string variants
+        brought nothing (from the portal's last status detail)}."""
         docs: dict[str, dict] = {}
         for url, _, versions, fetched_at, last_modified in self.db.execute(
                 "SELECT url, MAX(id), COUNT(*), fetched_at, last_modified FROM documents "
@@ -96,7 +97,13 @@ class Store(Archive):
             out[row["url"]] = {"row": row, "doc": doc, "attachments": attachments,
                                "changes": (doc["versions"] - 1) if doc else 0,
                                "complete": bool(doc) and len(attachments) == len(attachment_urls)}
-        return out
+        last = self.db.execute("SELECT detail FROM portal_status WHERE adcode = ? ORDER BY run_id DESC LIMIT 1",
+                               [adcode]).fetchone()
+        try:
+            traps = list((json.loads(last[0] or "{}").get("trap_paths") or {}).keys()) if last else []
+        except (ValueError, AttributeError):
+            traps = []
+        return {"reports": out, "trap_paths": traps}
 
     # -- runs -------------------------------------------------------------------------------------------------
     def start_run(self, args: dict) -> int:

@@ -5,8 +5,8 @@ answers requests (`route`; `req.vhost` says which of the portal's hosts was aske
 family shares: the variant switch used between two crawls, the manifest, file serving, and the generic
 首页 → 政务公开 → 政府信息公开 navigation pages.
 
-Variants: "original" and "changed". The changed variant edits one number in one report, removes one report (its
-page and attachments answer 404; lists still link it) and adds one report (listed and served only then).
+Variants: "original" and "changed". The changed variant edits one number in one report, withdraws one report (the
+lists no longer show it, its page and attachments answer 404) and adds one report (listed and served only then).
 `items` is what the lists show in the current variant (newest first); `all_items` everything, in both.
 
 Hosts: `extra_hosts` names further hosts the portal runs (a 信息公开 platform on its own host); the server binds
@@ -98,19 +98,21 @@ class Portal:
     # --- variant switch (between two crawls) --------------------------------------------------------------
     def choose_changes(self) -> tuple[catalog.Item | None, catalog.Item | None]:
         """The "changed" variant edits one number in the seed report (or the first report reusing seed text)
-        and removes the first department report (its page and attachments answer 404; lists still link it)."""
+        and withdraws the first department report (unlisted; its page and attachments answer 404)."""
         reports = [it for it in self.all_items if it.is_report and it is not self.added]
         edited = next((it for it in reports if it.seed), None) or next((it for it in reports if it.body_seed), None)
         removed = next((it for it in reports if it.unit_kind == "department" and it is not edited), None)
         return edited, removed
 
     def lists(self, item: catalog.Item) -> bool:
-        """Do the lists show this item in the current variant? (A removed report stays listed: a dead link.)"""
-        return self.variant == "changed" or item is not self.added
+        """Do the lists show this item in the current variant?"""
+        if self.variant == "changed":
+            return item is not self.removed
+        return item is not self.added
 
     def serves(self, item: catalog.Item) -> bool:
-        """Is this item's page served in the current variant?"""
-        return self.lists(item) and not (self.variant == "changed" and item is self.removed)
+        """Is this item's page served in the current variant? (What is listed is served.)"""
+        return self.lists(item)
 
     def is_removed(self, item: catalog.Item) -> bool:
         """Not published in the current variant (removed in "changed", not yet added in "original"): 404."""
@@ -200,10 +202,12 @@ class Portal:
         changes = {}
         if self.edited is not None:
             edit = content.SEED_EDITS[self.edited.body_seed]
-            changes["edited"] = {"path": self.edited.path, "anchor": edit.anchor, "before": edit.before,
-                                 "after": edit.after}
+            listed = self.edited.manifest_entry()
+            changes["edited"] = {"path": listed["path"], "anchor": edit.anchor, "before": edit.before,
+                                 "after": edit.after, **({"host": listed["host"]} if "host" in listed else {})}
         if self.removed is not None:
-            changes["removed"] = [self.removed.path] + [a.path for a in self.removed.attachments]
+            listed = self.removed.manifest_entry()
+            changes["removed"] = [listed["path"]] + [a.path for a in self.removed.attachments]
         if self.added is not None:
             changes["added"] = self.added.manifest_entry()
         if changes:

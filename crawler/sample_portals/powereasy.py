@@ -66,7 +66,11 @@ class PowerEasy(TrsClassic):
         item = self.by_path.get(path)
         if item is None or item.extra.get("host") != "main" or self.is_removed(item):
             return None
-        return self.article(item)
+        links = "".join(f'<p><a href="{esc(a.path)}">{esc(a.name)}</a></p>' for a in item.attachments)
+        body = f"""<div class="PowerEasy_Article"><h1>{esc(item.title)}</h1>
+<div class="info">发布时间：{item.date:%Y-%m-%d}</div><div id="fontzoom">{self.body_html(item)}</div>
+{f'<div class="attach">附件：{links}</div>' if links else ''}</div>"""
+        return self.html(f"{item.title}_{self.site.name}", body, modified=self.item_modified(item))
 
     def category_page(self, path: str, items: list[Item]) -> Response:
         half = (len(items) + 1) // 2

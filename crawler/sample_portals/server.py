@@ -77,14 +77,19 @@ class PortalHTTPServer(ThreadingHTTPServer):
         self.portal, self.log, self.state, self.vhost = portal, log, state, vhost
         self.cond = threading.Condition()
         self.inflight = self.max_inflight = self.over_limit = 0
+        self.open: dict[int, str] = {}  # requests open now: handler id -> "METHOD path"
+        self.crowds: list[list[str]] = []  # what was open each time more than two were (evidence for tests)
         super().__init__(address, PortalRequestHandler)
 
-    def enter(self) -> bool:
+    def enter(self, what: str = "") -> bool:
         """A request is open; False when it is one too many (the portal's inflight_limit)."""
         portal = self.portal
         with self.cond:
             self.inflight += 1
+            self.open[threading.get_ident()] = what
             self.max_inflight = max(self.max_inflight, self.inflight)
+            if self.inflight > 2 and len(self.crowds) < 20:
+                self.crowds.append(sorted(self.open.values()))
             over = portal.inflight_limit is not None and self.inflight > portal.inflight_limit
             if over:
                 self.over_limit += 1
@@ -97,11 +102,13 @@ class PortalHTTPServer(ThreadingHTTPServer):
     def leave(self) -> None:
         with self.cond:
             self.inflight -= 1
+            self.open.pop(threading.get_ident(), None)
             self.cond.notify_all()
 
     def reset_counts(self) -> None:
         with self.cond:
             self.max_inflight = self.over_limit = 0
+            self.crowds = []
 
 
 class PortalRequestHandler(BaseHTTPRequestHandler):
@@ -136,7 +143,7 @@ class PortalRequestHandler(BaseHTTPRequestHandler):
             return self.send(req, _uncached(self.stats(portal)))
         if req.path == "/__control" and req.method == "POST":
             return self.send(req, _uncached(self.control(portal, req)))
-        admitted = self.server.enter()
+        admitted = self.server.enter(f"{req.method} {req.path}{'?' + req.query if req.query else ''}")
         try:
             if not admitted:
                 resp = Response(status=429, body=b"<h1>429 Too Many Requests</h1>", content_type="text/html",
@@ -260,10 +267,10 @@ class ServerHandle:
             s.reset_counts()
 
     def inflight(self) -> dict[tuple[str, str], dict]:
-        """{(adcode, vhost): {"max": most requests open at once, "over_limit": requests answered 429 for it}}
-        since the start or the last reset_log()."""
-        return {(s.portal.county.adcode, s.vhost): {"max": s.max_inflight, "over_limit": s.over_limit}
-                for s in self._servers}
+        """{(adcode, vhost): {"max": most requests open at once, "over_limit": requests answered 429 for it,
+        "crowds": what was open each time more than two were}} since the start or the last reset_log()."""
+        return {(s.portal.county.adcode, s.vhost): {"max": s.max_inflight, "over_limit": s.over_limit,
+                                                    "crowds": list(s.crowds)} for s in self._servers}
 
     def stop(self) -> None:
         for s in self._servers:

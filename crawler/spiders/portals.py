@@ -23,7 +23,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import scrapy
@@ -41,6 +41,7 @@ ROLE_BY_STAGE = {"nav": "list", "column": "list", "list": "list", "search": "lis
 SHORTFALL_STATUS = {"adapter_error": "adapter_error", "unparsed_list": "unparsed_list", "declared_more": "partial",
                     "page_cap": "partial", "attachments_capped": "partial"}
 TRAP_REFUSED = "trap budget exhausted"
+TRAP_PATH_MIN = 10  # query variants of one path that brought nothing before the path is remembered as a trap
 SEARCH_WORDS = ("政府信息公开工作年度报告", "政府信息公开年报")
 
 
@@ -99,6 +100,8 @@ class PortalState:
     trap_inflight: int = 0
     trap_refused: int = 0
     trap_examples: list[str] = field(default_factory=list)
+    trap_paths: dict[str, int] = field(default_factory=dict)  # host+path -> query variants that brought nothing
+    trap_skipped: int = 0
     failures_total: int = 0
 
     def in_scope(self, url: str, attachment: bool = False) -> bool:
@@ -141,6 +144,11 @@ class PortalState:
             return False
         self.reports[url] = row
         return True
+
+    def note_trap_path(self, key: str) -> int:
+        """One more query-string variant of this host+path brought nothing; returns how many have."""
+        self.trap_paths[key] = self.trap_paths.get(key, 0) + 1
+        return self.trap_paths[key]
 
     def note_path(self, url: str) -> bool:
         """Remember the host+path of a request; True when that path was requested before (with another query)."""
@@ -244,10 +252,11 @@ class PortalsSpider(scrapy.Spider):
         return out
 
     def history(self, adcode: str) -> dict:
-        """What the archive knows of this portal's reports (Store.revisit_history), read once per portal. A
-        distributed worker has no archive at hand: {} (every report is revisited)."""
+        """What the archive knows of this portal from earlier crawls (Store.revisit_history: its reports, its trap
+        paths), read once per portal. A distributed worker has no archive at hand: nothing (every report is
+        revisited)."""
         if adcode not in self.histories:
-            self.histories[adcode] = {}
+            self.histories[adcode] = {"reports": {}, "trap_paths": []}
             if getattr(self, "worker", None) is None and getattr(self, "crawler", None) is not None:
                 from crawler.middlewares import store_for
 
@@ -274,6 +283,9 @@ class PortalsSpider(scrapy.Spider):
         # Speculative: list pages (pagers, API pages, probes) and query-string variants of a path already asked
         # for (calendars, sort orders, unit selectors). They draw on the portal's trap budget (TrapBudgetMiddleware).
         variant = st.note_path(fetch.url) and bool(urlsplit(fetch.url).query)
+        if variant and stage == "nav" and _path_key(fetch.url) in self.history(st.adcode)["trap_paths"]:
+            st.incr("trap_skipped")  # the last crawl found this path's query variants to be a trap
+            return None
         speculative = stage in ("list", "search") or (variant and stage in ("nav", "column"))
         st.incr("pending")
         callback = {"nav": self.parse_nav, "column": self.parse_list, "list": self.parse_list,
@@ -285,7 +297,8 @@ class PortalsSpider(scrapy.Spider):
             method=fetch.method, body=fetch.body, headers=fetch.headers or None, callback=callback,
             errback=self.failed, dont_filter=True,
             meta={"adcode": st.adcode, "stage": stage, "nav_depth": depth, "doc_key": key,
-                  "fetch_data": fetch.data, "fragment_url": fragment_url, "speculative": speculative, **meta})
+                  "fetch_data": fetch.data, "fragment_url": fragment_url, "speculative": speculative,
+                  "variant": variant, **meta})
 
     def tracked(self, response_or_failure, handler, *args):
         """Run a handler, then settle the portal's outstanding-request count; yield its status when done."""
@@ -305,6 +318,8 @@ class PortalsSpider(scrapy.Spider):
             st.incr("trap_inflight", -1)
             if not outcome["fruitful"]:
                 st.incr("trap_fruitless")
+                if meta.get("variant"):
+                    st.note_trap_path(_path_key(meta.get("doc_key") or ""))
         if st.settle(meta) <= 0 and not st.done:
             more = self.before_finish(st)
             if more:
@@ -352,7 +367,8 @@ class PortalsSpider(scrapy.Spider):
         }
 
     def now_iso(self) -> str:
-        """The crawl's clock (NIANBAO_NOW when set, see crawler.revisit): fetched_at and seen_at are stamped with it."""
+        """The crawl's clock (NIANBAO_NOW when set, see crawler.revisit): documents' fetched_at is stamped with it,
+        so the revisit policy of the next crawl reads the same clock."""
         return self.policy.now().astimezone(timezone.utc).replace(microsecond=0).isoformat()
 
     def fetch_error(self, st: PortalState, url: str, error: str, message: str) -> dict:
@@ -608,7 +624,7 @@ class PortalsSpider(scrapy.Spider):
         """Classify list entries; yield report items and report requests (those the revisit policy says are due).
         Returns the number of new reports."""
         new = 0
-        history = self.history(st.adcode)
+        history = self.history(st.adcode)["reports"]
         for item in entries:
             c = classify.classify(item.title, item.date, st.region_names)
             if not c.is_report or item.url in st.reports:
@@ -640,8 +656,9 @@ class PortalsSpider(scrapy.Spider):
         page = self.page(response)
         row = response.meta["item"]
         if response.status in (404, 410):  # withdrawn: the archive marks the report gone, never deletes it
+            # the archive's own time (report_versions are stamped by the store with it), not the crawl clock
             yield {"kind": "gone", "adcode": st.adcode, "url": row["url"], "http_status": response.status,
-                   "seen_at": self.now_iso()}
+                   "seen_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat()}
         items, go_on = self.screen(st, response, page)
         yield from items
         if not go_on or not page.body:
@@ -667,7 +684,7 @@ class PortalsSpider(scrapy.Spider):
                                   "fetched": self.max_attachments})
             attachments = attachments[: self.max_attachments]
         unchanged = bool(response.meta.get("not_modified"))
-        history = self.history(st.adcode).get(row["url"]) or {}
+        history = self.history(st.adcode)["reports"].get(row["url"]) or {}
         urls = []
         for url, text in attachments:
             if url in urls:
@@ -741,7 +758,7 @@ class PortalsSpider(scrapy.Spider):
         return self.unlisted_reports(st)
 
     def unlisted_reports(self, st: PortalState) -> list:
-        history = self.history(st.adcode)
+        history = self.history(st.adcode)["reports"]
         if not history or st.walls or st.capped or st.trap_refused or not st.reports or \
                 any(s.get("kind") in SHORTFALL_STATUS for s in st.shortfalls):
             return []  # only a complete reading of the lists says a report is no longer listed
@@ -797,6 +814,11 @@ class PortalsSpider(scrapy.Spider):
         if st.trap_refused:
             detail["trap_budget_exhausted"] = {"fruitless": st.trap_fruitless, "refused": st.trap_refused,
                                                "examples": list(st.trap_examples)[:10]}
+        traps = {k: n for k, n in dict(st.trap_paths).items() if n >= TRAP_PATH_MIN}
+        if traps:  # remembered: the next crawl does not ask for these paths' query variants again
+            detail["trap_paths"] = dict(sorted(traps.items(), key=lambda kv: -kv[1])[:10])
+        if st.trap_skipped:
+            detail["trap_paths_skipped"] = st.trap_skipped
         shortfalls = cls.shortfalls_of(st)
         if shortfalls:
             detail["shortfalls"] = shortfalls[:20]
