@@ -5,6 +5,12 @@
 - HostSlotMiddleware       politeness slot = host (plus port when not the default), so several counties hosted on
                            one platform host share one slot and CONCURRENT_REQUESTS_PER_DOMAIN. Set on every pass,
                            so a redirect or retry to another host counts against that host, not the first one.
+- HostLimitMiddleware      ≤ CONCURRENT_REQUESTS_PER_DOMAIN requests in flight per host, whatever the path: a request
+                           waits for a free turn right before it leaves (after robots.txt, redirects and retries
+                           were decided), so robots.txt fetches, redirected and retried requests and files all
+                           count. Scrapy's own slot accounting is not enough: with no download delay its slot
+                           loop starts every queued request at once (the transfer is counted only when the task
+                           runs), which put 3–5 requests in flight on one host.
 - HostBackoffMiddleware    429 and 503 slow the host down: its slot's delay becomes Retry-After (seconds or an HTTP
                            date; else twice the delay, at least NIANBAO_BACKOFF_MIN), measured from the answer; it
                            halves back after each success. The retry itself waits in that slot.
@@ -23,6 +29,7 @@ import ipaddress
 import json
 import socket
 import time
+from collections import deque
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
@@ -126,6 +133,58 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+class HostLimitMiddleware:
+    """A per-host semaphore at the last step before the download (see the module doc)."""
+
+    def __init__(self, crawler):
+        self.limit = max(1, crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2))
+        self.active: dict[str, int] = {}
+        self.waiting: dict[str, deque] = {}
+        self.holding: dict[int, str] = {}  # id(request) -> host: who holds a turn (copies of a request do not)
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    async def process_request(self, request, spider=None):
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet.defer import Deferred
+
+        host = host_slot(request.url)
+        waited = False
+        while self.active.get(host, 0) >= self.limit:
+            turn: Deferred = Deferred()
+            self.waiting.setdefault(host, deque()).append(turn)
+            waited = True
+            await maybe_deferred_to_future(turn)
+        if waited:
+            self.stats.inc_value("nianbao/host_limit_waits")
+        self.active[host] = self.active.get(host, 0) + 1
+        self.holding[id(request)] = host
+        return None
+
+    def _release(self, request) -> None:
+        host = self.holding.pop(id(request), None)
+        if host is None:
+            return  # never took a turn (answered before reaching here, or a copy of one that did)
+        self.active[host] -= 1
+        queue = self.waiting.get(host)
+        if queue:
+            queue.popleft().callback(None)
+        elif not self.active[host]:
+            self.active.pop(host, None)
+            self.waiting.pop(host, None)
+
+    def process_response(self, request, response, spider=None):
+        self._release(request)
+        return response
+
+    def process_exception(self, request, exception, spider=None):
+        self._release(request)
+        return None
 
 
 class HostBackoffMiddleware:

@@ -43,6 +43,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.HostSlotMiddleware": 70,
     "crawler.middlewares.TrapBudgetMiddleware": 80,
     "crawler.middlewares.HostBackoffMiddleware": 560,  # below RetryMiddleware (550): sees 429/503 before a retry
+    "crawler.middlewares.HostLimitMiddleware": 950,  # last before the download, first to see its answer
     "crawler.middlewares.ConditionalGetMiddleware": 800,  # below DownloaderStats (850): stats count the 304s
 }
 SPIDER_MIDDLEWARES = {

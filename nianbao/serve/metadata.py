@@ -54,8 +54,10 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
         "new_reports": "Reports added", "errors": "Errors recorded", "detail": "What happened", "pid": "Process id"}),
     "portal_health": ("门户状态 — per portal: last crawl, last new report, status, days since a report was due", {
         "adcode": "Division code", "name": "County", "province": "Province", "prefecture": "Prefecture",
-        "url": "Portal URL", "status": "ok / blocked / unreachable / no_column / robots / moved",
+        "url": "Portal URL", "status": "ok / blocked / unreachable / no_column / robots / moved / partial / "
+                                       "unparsed_list / adapter_error",
         "block_code": "HTTP code of the wall (412, 521 …)", "block_signature": "What identified the wall",
+        "shortfall": "First shortfall's kind (declared_more, unparsed_list, adapter_error, page_cap …)",
         "last_checked": "Last crawl of this portal", "last_ok": "Last crawl that read it",
         "last_new_report": "Last time a new report was found", "latest_report_year": "Newest report year found",
         "due_year": "Year whose report is due", "due_date": "Statutory deadline (31 March)",
@@ -219,7 +221,8 @@ CRAWLER_TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "args": "Arguments (JSON)", "stats": "Crawler statistics (JSON)"}),
     "portal_status": ("Each portal's state in each run", {
         "run_id": "Run", "adcode": "Division code",
-        "status": "ok / no_column / unreachable / robots / moved / blocked", "detail": "Evidence (JSON)",
+        "status": "ok / no_column / unreachable / robots / moved / blocked / partial / unparsed_list / "
+                  "adapter_error", "detail": "Evidence (JSON)",
         "reports_found": "Report links found", "pages_fetched": "Pages fetched", "checked_at": "When (UTC)"}),
     "report_items": ("Report links listed on the portals", {
         "adcode": "Division code", "url": "Report URL", "title": "Title in the list", "year": "Year",
