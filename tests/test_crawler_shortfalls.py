@@ -6,7 +6,10 @@ the real spider:
 * a Fujian-style list that declares 18 records, shows 15 and whose search service answers 404: `partial`, with
   declared and collected counts;
 * a jpaas shell whose queryData literal is cut off: the adapter raises, the portal is `adapter_error` with the
-  exception as evidence — and the reports its static HTML shows are still found by the generic reader.
+  exception as evidence — and the reports its static HTML shows are still found by the generic reader;
+* a hostile column (issue 14): 100,000 links on the list page and a report page linking 200 files that answer 404:
+  the crawl goes through, at most NIANBAO_MAX_ATTACHMENTS_PER_REPORT files are asked for (`attachments_capped`),
+  and every failed fetch is an errors row.
 """
 from __future__ import annotations
 
@@ -18,13 +21,14 @@ from crawler import run
 from crawler.sample_portals import catalog
 from crawler.sample_portals.portal import Portal
 from crawler.sample_portals.server import PortalHTTPServer, RequestLog, ServerHandle
-from crawler.sample_portals.web import Request, Response, esc, json_response
+from crawler.sample_portals.web import Request, esc, json_response
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 HUZHU = catalog.County("630223", "互助土族自治县", "互助县", "海东市", "青")
 HUALONG = catalog.County("630224", "化隆回族自治县", "化隆县", "海东市", "青")
 XUNHUA = catalog.County("630225", "循化撒拉族自治县", "循化县", "海东市", "青")
+QILIAN = catalog.County("632222", "祁连县", "祁连县", "海北藏族自治州", "青")
 
 
 def titles(county, n):
@@ -48,9 +52,10 @@ class Base(Portal):
             return self.home()
         if req.path == "/zwgk/index.html":
             return self.nav_page("政府信息公开", [("/zwgk/nb/index.html", "政府信息公开年报")])
-        if req.path.startswith("/zwgk/nb/t"):
+        answer = self.column(req)
+        if answer is None and req.path.startswith("/zwgk/nb/t"):
             return self.html("报告", f"<h1>{esc(req.path)}</h1><p>一、总体情况</p>")
-        return self.column(req)
+        return answer
 
 
 class UnreadableJson(Base):
@@ -88,12 +93,25 @@ class BrokenLiteral(Base):
         return None
 
 
+class Hostile(Base):
+    def column(self, req):
+        if req.path == "/zwgk/nb/index.html":
+            junk = "".join(f'<a href="/x/{i}.html">信息{i}</a> ' for i in range(100_000))
+            lis = "".join(f'<li><a href="/zwgk/nb/t20240328_{600 + i}.html">{t}</a><span>2024-03-28</span></li>'
+                          for i, t in enumerate(titles(self.county, 3)))
+            return self.html("年报", f"<ul>{lis}</ul><div>{junk}</div>")
+        if req.path == "/zwgk/nb/t20240328_600.html":
+            files = "".join(f'<p><a href="/f/{i}.pdf">附件{i}.pdf</a></p>' for i in range(200))
+            return self.html("报告", f"<h1>报告</h1><p>一、总体情况</p>{files}")
+        return None
+
+
 @pytest.fixture(scope="module")
 def crawl(tmp_path_factory):
     log = RequestLog()
     servers = [PortalHTTPServer(("127.0.0.1", 0), cls(county, n, []), log, None)
                for n, (cls, county) in enumerate([(UnreadableJson, HUZHU), (DeclaresMore, HUALONG),
-                                                  (BrokenLiteral, XUNHUA)])]
+                                                  (BrokenLiteral, XUNHUA), (Hostile, QILIAN)])]
     handle = ServerHandle(servers, log)
     work = tmp_path_factory.mktemp("shortfalls")
     try:
@@ -103,13 +121,13 @@ def crawl(tmp_path_factory):
             for s in servers), encoding="utf-8")
         summary = run.crawl(work / "archive.db", portals_csv=str(csv_path), allow_loopback=True,
                             settings={**run.FAST_SETTINGS, "NIANBAO_EXTRACT": "False"})
-        yield {p["adcode"]: p for p in summary["portals"]}, handle.request_log()
+        yield {p["adcode"]: p for p in summary["portals"]}, handle.request_log(), work / "archive.db"
     finally:
         handle.stop()
 
 
 def test_a_json_list_nobody_could_read_is_unparsed_list(crawl):
-    portals, _ = crawl
+    portals, *_ = crawl
     p = portals[HUZHU.adcode]
     assert p["status"] == "unparsed_list" and p["reports_found"] == 0
     [evidence] = [s for s in p["detail"]["shortfalls"] if s["kind"] == "unparsed_list"]
@@ -119,7 +137,7 @@ def test_a_json_list_nobody_could_read_is_unparsed_list(crawl):
 
 
 def test_a_list_declaring_more_than_collected_is_partial(crawl):
-    portals, log = crawl
+    portals, log, _ = crawl
     p = portals[HUALONG.adcode]
     assert p["status"] == "partial" and p["reports_found"] == 15
     [evidence] = [s for s in p["detail"]["shortfalls"] if s["kind"] == "declared_more"]
@@ -129,7 +147,7 @@ def test_a_list_declaring_more_than_collected_is_partial(crawl):
 
 
 def test_an_adapter_exception_is_adapter_error_and_the_generic_reader_still_reads(crawl):
-    portals, _ = crawl
+    portals, *_ = crawl
     p = portals[XUNHUA.adcode]
     assert p["status"] == "adapter_error"
     errors = [s for s in p["detail"]["shortfalls"] if s["kind"] == "adapter_error"]
@@ -150,3 +168,21 @@ def test_statuses_are_known_to_the_store_and_to_nianbao_status(tmp_path):
     store.set_portal_status(run_id, HUALONG.adcode, "partial", detail, 15, 20)
     [row] = portal_health(store)
     assert row["status"] == "partial" and json.loads(json.dumps(row))["shortfall"] == "declared_more"
+
+
+def test_a_hostile_column_is_read_and_its_files_capped(crawl):
+    import sqlite3
+
+    portals, log, db = crawl
+    p = portals[QILIAN.adcode]
+    assert p["reports_found"] == 3 and p["status"] == "partial", p["detail"]
+    [capped] = [s for s in p["detail"]["shortfalls"] if s["kind"] == "attachments_capped"]
+    assert (capped["linked"], capped["fetched"]) == (200, 30)
+    asked = [e for e in log if e["adcode"] == QILIAN.adcode and e["path"].startswith("/f/")]
+    assert len(asked) == 30 and not [e for e in log if e["path"].startswith("/x/")]
+    con = sqlite3.connect(db)
+    try:
+        failed = con.execute("SELECT COUNT(*) FROM errors WHERE stage = 'fetch' AND source LIKE '%/f/%'").fetchone()[0]
+    finally:
+        con.close()
+    assert failed == 30 and p["detail"]["failures_total"] >= 30  # every failed fetch is recorded

@@ -91,6 +91,21 @@ def is_markup_reply(page: Page) -> bool:
     return json_reply(page) is not None or head.startswith("<?xml") or head.startswith("<datastore")
 
 
+def js_object_after(text: str, marker: re.Pattern) -> dict | None:
+    """The JavaScript object literal that follows `marker` in the text (`window._CONFIG = {…}`, `listModel({…})`),
+    parsed with chompjs; None when there is none or it does not parse."""
+    import chompjs
+
+    m = marker.search(text)
+    if not m:
+        return None
+    try:
+        value = chompjs.parse_js_object(text[m.end():])
+    except (ValueError, TypeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def form(params: dict) -> str:
     """Form-encode as UTF-8 (jpaas/Hanweb reject GBK-encoded Chinese parameters, spec §1.3)."""
     return urlencode(params, encoding="utf-8")

@@ -13,7 +13,7 @@ import re
 from urllib.parse import urljoin
 
 from crawler import discovery
-from crawler.adapters.base import Adapter, Fetch, ListItem, form, int_of, json_reply
+from crawler.adapters.base import Adapter, Fetch, ListItem, form, int_of, js_object_after, json_reply
 from crawler.adapters.generic import _attachments
 from crawler.discovery import Page
 
@@ -23,16 +23,7 @@ SEARCH = "/fjdzapp/search"
 
 
 def list_model(page: Page) -> dict | None:
-    import chompjs
-
-    m = _MODEL.search(page.text)
-    if not m:
-        return None
-    try:
-        value = chompjs.parse_js_object(page.text[m.end():])
-    except (ValueError, TypeError):
-        return None
-    return value if isinstance(value, dict) else None
+    return js_object_after(page.text, _MODEL)
 
 
 def _records(data) -> list | None:

@@ -137,18 +137,24 @@ def title_key(text: str) -> str:
     return _FILE_NAME.sub("", re.sub(r"\s+", "", _clean(text)))
 
 
-def json_report_titles(data) -> set[str]:
-    """Titles of reports anywhere in a JSON document (string fields, not HTML fragments): report-like strings that
-    name a year — a category name such as 政府信息公开年报 is not a report. Compared with title_key()."""
-    out: set[str] = set()
+def nodes(data):
+    """Every value of a JSON document, depth first; a JSON document held in a string field is parsed and walked."""
     stack = [data]
     while stack:
         node = loads_maybe(stack.pop())
+        yield node
         if isinstance(node, dict):
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
-        elif isinstance(node, str) and len(node) <= 300 and not _ANCHOR.search(node) and _CJK.search(node):
+
+
+def json_report_titles(data) -> set[str]:
+    """Titles of reports anywhere in a JSON document (string fields, not HTML fragments): report-like strings that
+    name a year — a category name such as 政府信息公开年报 is not a report. Compared with title_key()."""
+    out: set[str] = set()
+    for node in nodes(data):
+        if isinstance(node, str) and len(node) <= 300 and not _ANCHOR.search(node) and _CJK.search(node):
             text = _clean(node)
             c = classify.classify(_FILE_NAME.sub("", text))
             if c.is_report and c.year is not None and classify.report_year(text) is not None:
@@ -224,19 +230,10 @@ def json_declared(data) -> int | None:
     return _find_int(data, _TOTAL_KEYS)
 
 
-def _records_in(data) -> int:
+def records_in(data) -> int:
     """Size of the largest array of objects in the reply (the page of records)."""
-    best = 0
-    stack = [data]
-    while stack:
-        node = loads_maybe(stack.pop())
-        if isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            if node and all(isinstance(x, dict) for x in node):
-                best = max(best, len(node))
-            stack.extend(x for x in node if isinstance(x, (dict, list)))
-    return best
+    return max((len(n) for n in nodes(data) if isinstance(n, list) and n and all(isinstance(x, dict) for x in n)),
+               default=0)
 
 
 def _page_slot(url: str, body: str | None) -> tuple[str, str, int] | None:
@@ -272,7 +269,7 @@ def json_next_pages(data, page: Page) -> list[Fetch]:
     pages = _find_int(data, _PAGES_KEYS)
     if pages is None:
         # the page size: declared, else the records on a first page (a last page holds fewer)
-        size = _find_int(data, _SIZE_KEYS) or (_records_in(data) if current <= 1 else 0)
+        size = _find_int(data, _SIZE_KEYS) or (records_in(data) if current <= 1 else 0)
         total = json_declared(data)
         if not total or not size:
             return []
@@ -407,5 +404,5 @@ class GenericAdapter(Adapter):
     def declared_total(self, page: Page) -> int | None:
         data = json_reply(page)
         if data is not None:
-            return json_declared(data) if _records_in(data) else None
+            return json_declared(data) if records_in(data) else None
         return None if is_xml(page) else declared_in_text(page)

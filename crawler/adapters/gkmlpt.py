@@ -16,7 +16,7 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 from crawler import discovery
-from crawler.adapters.base import Adapter, Fetch, ListItem, int_of, json_reply
+from crawler.adapters.base import Adapter, Fetch, ListItem, int_of, js_object_after, json_reply
 from crawler.adapters.generic import _date_of
 from crawler.discovery import Link, Page
 
@@ -32,16 +32,7 @@ def _date(article: dict) -> str | None:
 
 def config(page: Page) -> dict | None:
     """window._CONFIG of a gkmlpt page (a JavaScript literal), or None."""
-    import chompjs
-
-    m = _CONFIG.search(page.text)
-    if not m:
-        return None
-    try:
-        value = chompjs.parse_js_object(page.text[m.end():])
-    except (ValueError, TypeError):
-        return None
-    return value if isinstance(value, dict) else None
+    return js_object_after(page.text, _CONFIG)
 
 
 def prefix_of(url: str) -> str:

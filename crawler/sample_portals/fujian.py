@@ -59,7 +59,7 @@ class FujianTrs(TrsClassic):
         if p == SEARCH:
             return self.search(req)
         if p.startswith(self.column_dir):
-            return self.article_or_file(p)
+            return self.item_or_file(p)
         return None
 
     def first_page(self) -> Response:

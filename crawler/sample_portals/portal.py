@@ -150,6 +150,20 @@ class Portal:
         ctype = f"text/html; charset={seed_page.declared or 'utf-8'}" if self.header_charset else "text/html"
         return Response(body=text.encode(seed_page.codec), content_type=ctype, last_modified=self.item_modified(item))
 
+    def item_or_file(self, path: str) -> Response | None:
+        """The page of the item at this path, or the attachment file at it, as the current variant serves them;
+        None when there is none (the caller answers 404)."""
+        if path in self.files:
+            item, att = self.files[path]
+            return self.serve_file(item, att)
+        item = self.by_path.get(path)
+        if item is None or self.is_removed(item):
+            return None
+        return self.verbatim_seed(item) or self.article(item)
+
+    def article(self, item: catalog.Item) -> Response:
+        raise NotImplementedError
+
     # --- files --------------------------------------------------------------------------------------------
     def serve_file(self, item: catalog.Item, att: catalog.Attachment, *, disposition: str | None = None,
                    octet_stream: bool | None = None) -> Response:

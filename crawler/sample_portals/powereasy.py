@@ -56,8 +56,7 @@ class PowerEasy(TrsClassic):
             # the old report is pinned at the top of the column (置顶), the news follow
             items = sorted(self.on("main"), key=lambda it: not it.is_report) if p.startswith("/Category_8/") else []
             return self.category_page(p, items)
-        item_or_file = self.main_article_or_file(p)
-        return item_or_file
+        return self.main_article_or_file(p)
 
     def main_article_or_file(self, path: str) -> Response | None:
         if path in self.files and self.files[path][0].extra.get("host") == "main":
@@ -96,7 +95,7 @@ class PowerEasy(TrsClassic):
             if rest.startswith("index_") and rest.endswith(".shtml") and rest[6:-6].isdigit():
                 k = int(rest[6:-6])
                 return self.list_page_x(pages, k) if 1 <= k < len(pages) else None
-            return self.article_or_file(p)
+            return self.item_or_file(p)
         return None
 
     def list_page_x(self, pages: list[list[Item]], current: int) -> Response:

@@ -36,7 +36,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .portal import Portal
-from .web import Request, Response, http_date, is_not_modified, json_response
+from .web import Request, Response, finalize, header_lines, json_response
 
 VARIANTS = ("original", "changed")
 
@@ -155,12 +155,7 @@ class PortalRequestHandler(BaseHTTPRequestHandler):
             resp = Response(status=500, body=b"<h1>500 Internal Server Error</h1>", cacheable=False)
         finally:
             self.server.leave()  # before the answer is sent: the client still counts it in flight
-        conditional = req.method in ("GET", "HEAD") and resp.status == 200 and resp.cacheable
-        if conditional and is_not_modified(req, resp):
-            resp = Response(status=304, body=b"", content_type=None, last_modified=resp.last_modified,
-                            headers=[("ETag", resp.etag)], cacheable=False)
-        elif conditional:
-            resp.headers.append(("ETag", resp.etag))
+        resp = finalize(req, resp)
         self.server.log.add({"adcode": portal.county.adcode, "host": req.vhost, "method": req.method,
                              "path": req.path + (f"?{req.query}" if req.query else ""),
                              "status": resp.status, "time": time.time()})
@@ -168,14 +163,8 @@ class PortalRequestHandler(BaseHTTPRequestHandler):
 
     def send(self, req: Request, resp: Response) -> None:
         self.send_response(resp.status)
-        if resp.content_type:
-            self.send_header("Content-Type", resp.content_type)
-        if resp.last_modified is not None and (resp.cacheable or resp.status == 304):
-            self.send_header("Last-Modified", http_date(resp.last_modified))
-        for name, value in resp.headers:
+        for name, value in header_lines(resp):
             self.send_header(name, value)
-        if resp.status != 304:
-            self.send_header("Content-Length", str(len(resp.body)))
         self.end_headers()
         if req.method != "HEAD" and resp.status != 304:
             self.wfile.write(resp.body)

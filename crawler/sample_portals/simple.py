@@ -1,5 +1,4 @@
-"""What the smaller sample families share: a plain article page (title, date, body, attachment links) and file
-serving by attachment path."""
+"""What the smaller sample families share: a plain article page (title, date, body, attachment links)."""
 from __future__ import annotations
 
 from .catalog import Item
@@ -24,13 +23,3 @@ class ArticleSite(Portal):
 <div class="content">{self.body_html(item)}</div>
 {f'<div class="attach">附件：{links}</div>' if links else ''}</div>"""
         return self.html(f"{item.title}_{self.site.name}", body, modified=self.item_modified(item))
-
-    def item_or_file(self, path: str) -> Response | None:
-        """The article at this path (or its attachment), honouring the variant; None when there is none."""
-        if path in self.files:
-            item, att = self.files[path]
-            return self.serve_file(item, att)
-        item = self.by_path.get(path)
-        if item is None or self.is_removed(item):
-            return None
-        return self.verbatim_seed(item) or self.article(item)

@@ -43,7 +43,7 @@ class Trap(TrsClassic):
         if rest.startswith("index_") and rest.endswith(".html") and rest[6:-5].isdigit():
             k = int(rest[6:-5])
             return self.trap_list(pages, min(k, len(pages) - 1), shown=k) if k >= 1 else None
-        return self.article_or_file(self.column_dir + rest)
+        return self.item_or_file(self.column_dir + rest)
 
     def trap_list(self, pages: list[list[Item]], current: int, shown: int | None = None) -> Response:
         shown = current if shown is None else shown

@@ -32,7 +32,7 @@ from scrapy.exceptions import IgnoreRequest
 from crawler import classify, discovery, registry, revisit, walls
 from crawler.adapters import GENERIC, Fetch, choose, for_platform
 from crawler.adapters.base import is_markup_reply, json_reply
-from crawler.adapters.generic import report_titles, title_key
+from crawler.adapters.generic import records_in, report_titles, title_key
 from crawler.discovery import Page
 
 ROLE_BY_STAGE = {"nav": "list", "column": "list", "list": "list", "search": "list", "report": "page",
@@ -41,6 +41,7 @@ ROLE_BY_STAGE = {"nav": "list", "column": "list", "list": "list", "search": "lis
 SHORTFALL_STATUS = {"adapter_error": "adapter_error", "unparsed_list": "unparsed_list", "declared_more": "partial",
                     "page_cap": "partial", "attachments_capped": "partial"}
 TRAP_REFUSED = "trap budget exhausted"
+EVIDENCE_MAX = 50  # entries kept per evidence list of a portal (failures, shortfalls)
 TRAP_PATH_MIN = 10  # query variants of one path that brought nothing before the path is remembered as a trap
 SEARCH_WORDS = ("政府信息公开工作年度报告", "政府信息公开年报")
 
@@ -287,6 +288,10 @@ class PortalsSpider(scrapy.Spider):
             st.incr("trap_skipped")  # the last crawl found this path's query variants to be a trap
             return None
         speculative = stage in ("list", "search") or (variant and stage in ("nav", "column"))
+        # Interleave portals: a portal's n-th request waits behind every portal's (n-1)-th. Without this the queue
+        # hands out one portal's requests together, they queue for that host's turn and hold the worker's
+        # download slots while other hosts sit idle.
+        priority = -(st.pages + st.pending)
         st.incr("pending")
         callback = {"nav": self.parse_nav, "column": self.parse_list, "list": self.parse_list,
                     "search": self.parse_list, "report": self.parse_report, "detail": self.parse_report,
@@ -295,7 +300,7 @@ class PortalsSpider(scrapy.Spider):
         return scrapy.Request(
             discovery.strip_fragment(fetch.url) if fetch.method == "GET" else fetch.url,
             method=fetch.method, body=fetch.body, headers=fetch.headers or None, callback=callback,
-            errback=self.failed, dont_filter=True,
+            errback=self.failed, dont_filter=True, priority=priority,
             meta={"adcode": st.adcode, "stage": stage, "nav_depth": depth, "doc_key": key,
                   "fetch_data": fetch.data, "fragment_url": fragment_url, "speculative": speculative,
                   "variant": variant, **meta})
@@ -310,7 +315,7 @@ class PortalsSpider(scrapy.Spider):
             yield from handler(st, response_or_failure, *args)
         except Exception as exc:  # one broken page never stops the portal, let alone the crawl
             self.logger.exception("error handling %s", meta.get("doc_key"))
-            st.failures.append(f"{type(exc).__name__}: {exc}")
+            self.note(st.failures, f"{type(exc).__name__}: {exc}")
             yield {"kind": "error", "adcode": st.adcode, "url": meta.get("doc_key"), "stage": "crawl",
                    "error": type(exc).__name__, "message": str(exc)[:500]}
         if meta.get("trap_reserved"):  # the trap budget: a speculative request that brought nothing costs
@@ -386,9 +391,9 @@ class PortalsSpider(scrapy.Spider):
             st.walls.append({**wall.evidence(), "url": response.url})
             return [], False
         if response.status >= 400:
-            st.failures.append(f"HTTP {response.status} {response.url}")
+            self.note(st.failures, f"HTTP {response.status} {response.url}")
             items = []
-            if not (meta["stage"] in ("report", "attachment") and response.status in (404, 410)):
+            if not (meta["stage"] == "report" and response.status in (404, 410)):  # that one is `gone`
                 items.append(self.fetch_error(st, meta["doc_key"], f"HTTP {response.status}",
                                               f"{meta['stage']} {response.url} answered {response.status}"))
             if meta.get("registered"):
@@ -403,7 +408,7 @@ class PortalsSpider(scrapy.Spider):
             st.incr("ok_pages")
             return items, True
         if discovery.is_soft_404(page.text, page.tree):
-            st.failures.append(f"soft-404 {response.url}")
+            self.note(st.failures, f"soft-404 {response.url}")
             if meta.get("registered"):
                 items += self.column_gone(st, response.url, "soft-404 页面不存在")
             return items, False
@@ -442,6 +447,13 @@ class PortalsSpider(scrapy.Spider):
         req = self.request(st, Fetch(home, "nav"), stage="nav", depth=0, entry=True)
         return [req] if req else []
 
+    @staticmethod
+    def note(evidence, entry) -> None:
+        """Append to an evidence list, up to EVIDENCE_MAX entries (a hostile page must not grow it without end;
+        failures are counted in failures_total and each is an errors row anyway)."""
+        if len(evidence) < EVIDENCE_MAX:
+            evidence.append(entry)
+
     # -- adapters, guarded ---------------------------------------------------------------------------------------------
     def adapter_for(self, st: PortalState, page: Page):
         errors: list = []
@@ -452,8 +464,7 @@ class PortalsSpider(scrapy.Spider):
 
     def adapter_error(self, st: PortalState, adapter: str, call: str, url: str, exc: Exception) -> None:
         self.logger.warning("adapter %s.%s failed on %s: %s: %s", adapter, call, url, type(exc).__name__, exc)
-        if len(st.shortfalls) < 50:
-            st.shortfalls.append({"kind": "adapter_error", "adapter": adapter, "call": call, "url": url,
+        self.note(st.shortfalls, {"kind": "adapter_error", "adapter": adapter, "call": call, "url": url,
                                   "error": f"{type(exc).__name__}: {str(exc)[:300]}"})
 
     def call(self, st: PortalState, adapter, what: str, page: Page, default):
@@ -613,9 +624,9 @@ class PortalsSpider(scrapy.Spider):
         read = {title_key(i.title) for i in entries} | {title_key(a.text) for i in entries for a in i.attachments}
         missing = sorted(t for t in titles if t not in read)
         data = json_reply(page)
-        unread_records = adapter is GENERIC and not entries and _has_records(data)
+        unread_records = adapter is GENERIC and not entries and records_in(data) >= 2
         if missing or unread_records:
-            st.shortfalls.append({
+            self.note(st.shortfalls, {
                 "kind": "unparsed_list", "url": key, "adapter": adapter.name, "report_titles": len(titles),
                 "read": len(entries), "missing": missing[:5], "keys": sorted(data)[:20] if isinstance(data, dict) else None,
                 "bytes": len(page.body)})
@@ -680,7 +691,7 @@ class PortalsSpider(scrapy.Spider):
             attachments += [(a.url, a.text) for a in found]
         attachments = [(u, t) for u, t in dict.fromkeys(attachments) if u != response.url]
         if len(attachments) > self.max_attachments:
-            st.shortfalls.append({"kind": "attachments_capped", "url": response.url, "linked": len(attachments),
+            self.note(st.shortfalls, {"kind": "attachments_capped", "url": response.url, "linked": len(attachments),
                                   "fetched": self.max_attachments})
             attachments = attachments[: self.max_attachments]
         unchanged = bool(response.meta.get("not_modified"))
@@ -727,14 +738,14 @@ class PortalsSpider(scrapy.Spider):
             # Half of county portals are http-only, some https-only: try the other scheme once (spec §3 row 4).
             other = ("http://" + request.url[8:]) if request.url.startswith("https://") else \
                 ("https://" + request.url[7:])
-            st.failures.append(f"{type(failure.value).__name__}: {message[:200]} ({request.url})")
+            self.note(st.failures, f"{type(failure.value).__name__}: {message[:200]} ({request.url})")
             yield self.fetch_error(st, request.meta.get("doc_key") or request.url, type(failure.value).__name__,
                                    f"{message[:300]} ({request.url})")
             req = self.request(st, Fetch(other, "nav"), stage="nav", entry=True, scheme_retry=True)
             if req:
                 yield req
         else:
-            st.failures.append(f"{type(failure.value).__name__}: {message[:200]} ({request.url})")
+            self.note(st.failures, f"{type(failure.value).__name__}: {message[:200]} ({request.url})")
             yield self.fetch_error(st, request.meta.get("doc_key") or request.url, type(failure.value).__name__,
                                    f"{message[:300]} ({request.url})")
             if request.meta.get("registered"):
@@ -841,20 +852,6 @@ class PortalsSpider(scrapy.Spider):
         if st.ok_pages == 0:
             return "unreachable", detail
         return "no_column", detail
-
-
-def _has_records(data) -> bool:
-    """A JSON reply holding an array of ≥ 2 objects (a page of records)."""
-    stack = [data]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            if sum(isinstance(x, dict) for x in node) >= 2:
-                return True
-            stack.extend(node)
-        elif isinstance(node, dict):
-            stack.extend(node.values())
-    return False
 
 
 __all__ = ["PortalState", "PortalsSpider", "for_platform", "site_key", "is_ip"]
