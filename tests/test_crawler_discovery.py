@@ -172,3 +172,20 @@ def test_the_spread_per_url_is_fixed_and_bounded():
     values = [spread(f"{H}/nb/t{i}.html") for i in range(500)]
     assert all(0.75 <= v < 1.25 for v in values) and max(values) - min(values) > 0.4
     assert spread(H + "/x") == spread(H + "/x")
+
+
+def test_a_known_gk_url_is_a_second_start_beside_the_homepage():
+    from scrapy.settings import Settings
+
+    from crawler.spiders.portals import PortalsSpider
+
+    spider = PortalsSpider(db=":memory:")
+    settings = Settings()
+    settings.setmodule("crawler.settings")
+    spider.configure(settings)
+    spider.load_portals = lambda: [{"adcode": "330381", "name": "瑞安市", "url": "http://www.ruian.gov.cn/",
+                                    "gk_url": "http://xxgk.ruian.gov.cn/col/col1229/index.html"}]
+    requests = spider.start_requests_list()
+    assert [(r.url, r.meta["stage"], r.meta["nav_depth"]) for r in requests] == [
+        ("http://www.ruian.gov.cn/", "nav", 0), ("http://xxgk.ruian.gov.cn/col/col1229/index.html", "nav", 1)]
+    assert spider.states["330381"].in_scope("http://xxgk.ruian.gov.cn/col/col1230/")
