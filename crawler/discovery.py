@@ -299,6 +299,7 @@ _LEAF_TEXT = re.compile(r"指南|制度|依申请|申请公开|规定|办法|流
 _NAV_SLUG = re.compile(r"/(?:zwgk|zfxxgk|xxgk|zfxxgkzl|gongkai|xxgkzl|zwgk_\w+|zfxxgk_\d+|gkml|xxgkml|"
                        r"public|gkmlpt)(?:[/._\w-]*)$|/gkmlpt/index", re.I)
 _SUBCOLUMN_TEXT = re.compile(r"^\d{4}\s*年(度)?(报告|年报|政府信息公开.*)?$|^[二一][〇○零一二三四五六七八九]{3}年度?$|"
+                             r"^\d{4}\s*年(以前|以后|之前|之后|前|后|及以前|及以后)$|"
                              r"乡镇|街道|部门|政府办|县政府|区政府|市政府|旗政府|本级|年报汇总|单位年报|政府年报|各单位|"
                              r"政府部门|办公室年报")
 _ARTICLE_URL = re.compile(r"/t\d{8}_\d+\.s?html?$|/art_\d+_\d+\.html$|/art_[0-9a-f]{32}\.html$|/post_\d+\.html$|"

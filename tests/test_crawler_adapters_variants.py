@@ -212,6 +212,10 @@ def test_report_titles_of_a_reply_leave_out_category_and_file_names():
     ("GET", None, H + "/api/list?page=1&size=10", [H + "/api/list?page=2&size=10", H + "/api/list?page=3&size=10"]),
     ("POST", "pageIndex=1&lm=nb", H + "/api/load", ["pageIndex=2&lm=nb", "pageIndex=3&lm=nb"]),
     ("POST", '{"pageNo":1,"lm":"nb"}', H + "/api/load", ['{"pageNo":2,"lm":"nb"}', '{"pageNo":3,"lm":"nb"}']),
+    # Epoint getJyInfoList: form params=<JSON>, 0-based pageIndex (0, 1, 2 are the three pages)
+    ("POST", "params=%7B%22pageIndex%22%3A0%2C%22categorymum%22%3A%22003%22%7D", H + "/infolist/getJyInfoList",
+     ["params=%7B%22pageIndex%22%3A1%2C%22categorymum%22%3A%22003%22%7D",
+      "params=%7B%22pageIndex%22%3A2%2C%22categorymum%22%3A%22003%22%7D"]),
 ])
 def test_generic_json_paging_where_the_page_number_is(method, body, url, expect):
     data = {"total": 25, "list": [{"title": f"t{i}", "url": f"/{i}.html"} for i in range(10)]}

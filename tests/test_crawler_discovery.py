@@ -76,6 +76,13 @@ def test_trs_pager_dialects(script, pages, declared):
 
 
 # -- discovery paths ----------------------------------------------------------------------------------------------
+def test_period_sub_columns():
+    col = H + "/zwgk/zfxxgknb/indexgb.htm"
+    assert discovery.subcolumn_link(Link(H + "/zwgk/zfxxgknb/nlist.htm", "2018年以前"), col)
+    assert discovery.subcolumn_link(Link(H + "/zwgk/zfxxgknb/indexgb.htm?y=2019", "2019年"), col)
+    assert not discovery.subcolumn_link(Link(H + "/zwgk/zfxxgknb/index_1.htm", "2"), col)
+
+
 def test_unit_selectors_lead_to_per_unit_pages():
     html = "".join(f"<a href='openInfo.action?depCode={c}'>{u}</a>" for c, u in
                    (("0101", "县教育局"), ("0104", "县财政局"), ("0107", "棉湖镇"))) + \

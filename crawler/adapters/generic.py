@@ -236,36 +236,55 @@ def records_in(data) -> int:
                default=0)
 
 
-def _page_slot(url: str, body: str | None) -> tuple[str, str, int] | None:
-    """Where the page number of a JSON request is: ("query"|"form"|"json", parameter name, current value)."""
-    for name, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
+def _with_page(obj: dict, n: int) -> tuple[dict, int] | None:
+    """The dict with its page-number key set to n, and the number it had; None when it has none."""
+    for name, value in obj.items():
+        if discovery.PAGE_PARAM.match(str(name)) and int_of(value) is not None and not isinstance(value, bool):
+            return {**obj, name: n}, int(value)
+    return None
+
+
+def _dumps(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def pager_of(url: str, body: str | None):
+    """Where a JSON list request carries its page number, as (current page, ask(n) -> (url, body)): the query
+    string, a JSON body, a form field, or a form field holding JSON (Epoint `params={"pageIndex":0,…}`)."""
+    parts = urlsplit(url)
+    for name, value in parse_qsl(parts.query, keep_blank_values=True):
         if discovery.PAGE_PARAM.match(name) and value.isdigit():
-            return "query", name, int(value)
-    if body:
-        try:
-            obj = json.loads(body)
-        except ValueError:
-            obj = None
-        if isinstance(obj, dict):
-            for name, value in obj.items():
-                if discovery.PAGE_PARAM.match(name) and int_of(value) is not None:
-                    return "json", name, int(value)
-        else:
-            for name, value in parse_qsl(body, keep_blank_values=True):
-                if discovery.PAGE_PARAM.match(name) and value.isdigit():
-                    return "form", name, int(value)
+            def ask(n: int, name=name) -> tuple[str, str | None]:
+                query = "&".join(f"{name}={n}" if part.split("=", 1)[0] == name else part
+                                 for part in parts.query.split("&"))
+                return parts._replace(query=query).geturl(), body
+            return int(value), ask
+    if not body:
+        return None
+    obj = loads_maybe(body)
+    if isinstance(obj, dict):
+        hit = _with_page(obj, 0)
+        return (hit[1], lambda n: (url, _dumps(_with_page(obj, n)[0]))) if hit else None
+    fields = parse_qsl(body, keep_blank_values=True)
+    for i, (name, value) in enumerate(fields):
+        inner = loads_maybe(value)
+        if discovery.PAGE_PARAM.match(name) and value.isdigit():
+            return int(value), lambda n, i=i: (url, form(dict(fields[:i] + [(name, str(n))] + fields[i + 1:])))
+        if isinstance(inner, dict) and _with_page(inner, 0):
+            return _with_page(inner, 0)[1], lambda n, i=i, inner=inner: (url, form(dict(
+                fields[:i] + [(name, _dumps(_with_page(inner, n)[0]))] + fields[i + 1:])))
     return None
 
 
 def json_next_pages(data, page: Page) -> list[Fetch]:
     """The following pages of a numbered JSON list, up to the page count the reply declares (or its total records
-    over its page size). The page number is replaced where the request carried it: query string or POST body."""
+    over its page size). The page number is replaced where the request carried it (pager_of)."""
     request = page.meta.get("request") or {}
     method, body = request.get("method", "GET"), request.get("body")
-    slot = _page_slot(page.url, body if method == "POST" else None)
-    if slot is None or not isinstance(data, (dict, list)):
+    pager = pager_of(page.url, body if method == "POST" else None)
+    if pager is None or not isinstance(data, (dict, list)):
         return []
-    where, name, current = slot
+    current, ask = pager
     pages = _find_int(data, _PAGES_KEYS)
     if pages is None:
         # the page size: declared, else the records on a first page (a last page holds fewer)
@@ -276,18 +295,9 @@ def json_next_pages(data, page: Page) -> list[Fetch]:
         pages = math.ceil(total / size) - (1 if current == 0 else 0)
     out = []
     for n in range(current + 1, min(pages, current + 500) + 1):
-        if where == "query":
-            parts = urlsplit(page.url)
-            query = "&".join(f"{k}={n}" if k == name else part for part in parts.query.split("&")
-                             for k in [part.split("=", 1)[0]])
-            out.append(Fetch(parts._replace(query=query).geturl(), "list"))
-        elif where == "json":
-            obj = {**json.loads(body), name: n}
-            out.append(Fetch(page.url, "list", "POST", json.dumps(obj, ensure_ascii=False, separators=(",", ":")),
-                             dict(request.get("headers") or {})))
-        else:
-            pairs = [(k, str(n) if k == name else v) for k, v in parse_qsl(body, keep_blank_values=True)]
-            out.append(Fetch(page.url, "list", "POST", form(dict(pairs)), dict(request.get("headers") or {})))
+        url, new_body = ask(n)
+        out.append(Fetch(url, "list", method, new_body if method == "POST" else None,
+                         dict(request.get("headers") or {}) if method == "POST" else {}))
     return out
 
 

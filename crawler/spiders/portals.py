@@ -102,6 +102,7 @@ class PortalState:
     trap_refused: int = 0
     trap_examples: list[str] = field(default_factory=list)
     trap_paths: dict[str, int] = field(default_factory=dict)  # host+path -> query variants that brought nothing
+    useful_paths: set[str] = field(default_factory=set)  # host+path of which some query variant brought something
     trap_skipped: int = 0
     failures_total: int = 0
 
@@ -325,6 +326,8 @@ class PortalsSpider(scrapy.Spider):
                 st.incr("trap_fruitless")
                 if meta.get("variant"):
                     st.note_trap_path(_path_key(meta.get("doc_key") or ""))
+            elif meta.get("variant"):  # eportal-style sites serve every page as ?pageId=…: not a trap
+                st.useful_paths.add(_path_key(meta.get("doc_key") or ""))
         if st.settle(meta) <= 0 and not st.done:
             more = self.before_finish(st)
             if more:
@@ -393,6 +396,12 @@ class PortalsSpider(scrapy.Spider):
         if response.status >= 400:
             self.note(st.failures, f"HTTP {response.status} {response.url}")
             items = []
+            if response.status == 403 and meta.get("entry") and meta.get("scheme_retry") is None and \
+                    response.url.startswith("https://"):
+                # some hosts answer 403 on https and work on http (spec-variants "Epoint"): try it once
+                req = self.request(st, Fetch("http://" + response.url[8:], "nav"), stage="nav", entry=True,
+                                   scheme_retry=True)
+                items += [req] if req else []
             if not (meta["stage"] == "report" and response.status in (404, 410)):  # that one is `gone`
                 items.append(self.fetch_error(st, meta["doc_key"], f"HTTP {response.status}",
                                               f"{meta['stage']} {response.url} answered {response.status}"))
@@ -825,7 +834,8 @@ class PortalsSpider(scrapy.Spider):
         if st.trap_refused:
             detail["trap_budget_exhausted"] = {"fruitless": st.trap_fruitless, "refused": st.trap_refused,
                                                "examples": list(st.trap_examples)[:10]}
-        traps = {k: n for k, n in dict(st.trap_paths).items() if n >= TRAP_PATH_MIN}
+        useful = set(st.useful_paths)
+        traps = {k: n for k, n in dict(st.trap_paths).items() if n >= TRAP_PATH_MIN and k not in useful}
         if traps:  # remembered: the next crawl does not ask for these paths' query variants again
             detail["trap_paths"] = dict(sorted(traps.items(), key=lambda kv: -kv[1])[:10])
         if st.trap_skipped:
