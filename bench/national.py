@@ -11,14 +11,16 @@ address (127.1.x.y, one port): 2,846 hosts need 2,846 addresses, not ports, so t
 county as in reality. One asyncio server process answers all of them, each answer after a random latency
 (log-uniform between the two --latency bounds, seconds).
 
-What it runs, for each worker count: a local redis-server, `nianbao ingest --redis … --until-idle --no-extract`,
+What it runs, for each worker count: a fresh local redis-server, `nianbao ingest --redis … --until-idle --no-extract`,
 `nianbao crawl --redis … --seed --portals FILE.csv --allow-loopback` (the first worker) and N−1 more
 `nianbao crawl --redis … --allow-loopback` — the CLI, with the default politeness (DOWNLOAD_DELAY 1 s ± 50 %,
 AutoThrottle, ≤ 2 per host, 16 per worker).
 
 What it reports: wall time (seed → the ingester done), pages (responses), CPU per page of the workers (the CLI
 processes and their Scrapy children, from getrusage of waited children), the ingester's CPU, peak RSS of any
-child, Redis peak memory (INFO used_memory_peak) and the reports found. Requires redis-server (apt-get install
+child, Redis peak memory (INFO used_memory_peak of a redis-server started for that crawl: queue, portal state,
+and the item bodies waiting for the single ingester — the backlog column is the most items waiting at once) and
+the reports found. Requires redis-server (apt-get install
 redis-server). The default size runs in a few minutes on 2 cores.
 """
 from __future__ import annotations
@@ -143,12 +145,11 @@ def nianbao(*args: str) -> list[str]:
     return [sys.executable, "-m", "nianbao.cli", *args]
 
 
-def crawl(workers: int, csv_path: Path, work: Path, redis_url: str, settings: list[str]) -> dict:
+def crawl(workers: int, csv_path: Path, work: Path, settings: list[str]) -> dict:
     from crawler import distributed
 
+    redis_proc, redis_url = distributed.start_local_redis(work)  # a fresh one: its memory peak is this crawl's
     client = distributed.connect(redis_url)
-    client.flushall()
-    client.config_resetstat()
     db = work / f"w{workers}" / "archive.db"
     db.parent.mkdir(parents=True, exist_ok=True)
     env, cwd = run.spider_env(), str(run.REPO_ROOT)
@@ -163,15 +164,18 @@ def crawl(workers: int, csv_path: Path, work: Path, redis_url: str, settings: li
         time.sleep(0.1)
     procs += [subprocess.Popen(nianbao("crawl", "--redis", redis_url, "--allow-loopback", *settings), **quiet)
               for _ in range(workers - 1)]
-    peak = 0
+    peak = backlog = 0
     while any(p.poll() is None for p in procs):
         peak = max(peak, int(client.info("memory")["used_memory"]))
+        backlog = max(backlog, client.llen("nianbao:items"))
         time.sleep(0.5)
     workers_done = resource.getrusage(resource.RUSAGE_CHILDREN)
     ingester.wait()
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     redis_peak = max(peak, int(client.info("memory")["used_memory_peak"]))
+    redis_proc.terminate()
+    redis_proc.wait(timeout=10)
     con = sqlite3.connect(db)
     stats = json.loads(con.execute("SELECT stats FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()[0])
     statuses = dict(con.execute("SELECT status, COUNT(*) FROM portal_status GROUP BY status").fetchall())
@@ -182,6 +186,7 @@ def crawl(workers: int, csv_path: Path, work: Path, redis_url: str, settings: li
     cpu_ingest = (after.ru_utime - workers_done.ru_utime) + (after.ru_stime - workers_done.ru_stime)
     return {"workers": workers, "wall_s": wall, "pages": pages, "cpu_ms_per_page": 1000 * cpu_workers / max(pages, 1),
             "ingest_cpu_s": cpu_ingest, "peak_rss_mb": after.ru_maxrss / 1024, "redis_peak_mb": redis_peak / 2**20,
+            "items_backlog": backlog,
             "reports": reports, "statuses": statuses, "codes": [p.returncode for p in procs] + [ingester.returncode]}
 
 
@@ -217,26 +222,23 @@ def main() -> int:
             w.writerow(["adcode", "name", "url"])
             for p in portals:
                 w.writerow([p["adcode"], p["name"], p["url"]])
-        redis_proc, redis_url = distributed.start_local_redis(work)
         try:
             for workers in args.workers:
-                r = crawl(workers, csv_path, work, redis_url, settings)
+                r = crawl(workers, csv_path, work, settings)
                 results.append(r)
                 print(json.dumps(r, ensure_ascii=False), file=sys.stderr, flush=True)
         finally:
-            redis_proc.terminate()
-            redis_proc.wait(timeout=10)
             stop.set()
             server.join(timeout=10)
     expected = sum(p["reports"] for p in portals if p["status"] == "ok")
     print(f"{len(portals)} portals on {len(portals)} loopback hosts, server latency {args.latency[0]}–"
           f"{args.latency[1]} s; {expected} reports published on the portals that can be read")
     print(f"{'workers':>7} {'wall s':>8} {'pages':>7} {'pages/s':>8} {'CPU ms/page':>12} {'ingest CPU s':>13} "
-          f"{'peak RSS MB':>12} {'Redis MB':>9} {'reports':>8}  statuses")
+          f"{'peak RSS MB':>12} {'Redis MB':>9} {'backlog':>8} {'reports':>8}  statuses")
     for r in results:
         print(f"{r['workers']:>7} {r['wall_s']:>8.1f} {r['pages']:>7} {r['pages'] / r['wall_s']:>8.1f} "
               f"{r['cpu_ms_per_page']:>12.1f} {r['ingest_cpu_s']:>13.1f} {r['peak_rss_mb']:>12.0f} "
-              f"{r['redis_peak_mb']:>9.1f} {r['reports']:>8}  {r['statuses']}")
+              f"{r['redis_peak_mb']:>9.1f} {r['items_backlog']:>8} {r['reports']:>8}  {r['statuses']}")
     return 0 if all(not any(r["codes"]) for r in results) else 1
 
 
