@@ -6,6 +6,7 @@ the 政府办公室's, departments' (局/委), townships' (乡镇/街道) and un
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -40,8 +41,19 @@ class Classification:
     reason: str = ""
 
 
+@functools.lru_cache(maxsize=65536)
+def simplified(text: str) -> str:
+    """Traditional script converted to Simplified (OpenCC's Taiwan-phrase profile, as the extractor uses), so
+    "…政府信息公開工作年度報告" is classified like "…政府信息公开工作年度报告". ASCII needs no conversion."""
+    if not text or text.isascii():
+        return text
+    from extract.decode import to_simplified
+
+    return to_simplified(text)
+
+
 def normalize_title(title: str) -> str:
-    t = (title or "").replace("\u3000", " ").replace("\xa0", " ")
+    t = simplified(title or "").replace("\u3000", " ").replace("\xa0", " ")
     t = re.sub(r"\s+", " ", t).strip()
     # Page titles like "高岭镇_2017年_政府信息公开…" or "站点 栏目 标题": keep the part carrying the report name.
     if "_" in t:

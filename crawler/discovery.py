@@ -23,6 +23,8 @@ class Link:
     url: str
     text: str = ""
     source: str = "a"  # a / onclick / js / cdata / iframe / pager
+    date: str | None = None  # a date printed in the link's own list record (ISO), if any
+    group: int | None = None  # identity of the element holding the link's record (its list), for record_links()
 
 
 @dataclass
@@ -79,45 +81,125 @@ def _text(el) -> str:
 # URLs quoted inside JS calls: onclick="isDownLoad(this,'/a/t2026_1.html')", queryArticleByCondition(this,'/x-2.shtml')
 _QUOTED_PATH = re.compile(r"""['"]((?:https?:)?/{0,2}[^'"\s<>()]+?\.(?:s?html?|jsp|aspx?|php|pdf|docx?|wps|xlsx?)"""
                           r"""(?:\?[^'"\s<>]*)?|(?:https?:)?/[^'"\s<>()]*\?[^'"\s<>()]*=[^'"\s<>()]*)['"]""")
-_JS_ANCHOR = re.compile(r"""<a\b[^>]*?href\s*=\s*\\?['"]([^'"\\]+)\\?['"][^>]*>(.*?)</a>""", re.I | re.S)
+_JS_ANCHOR = re.compile(r"""<a\b([^>]*?)href\s*=\s*\\?['"]([^'"\\]+)\\?['"]([^>]*)>(.*?)</a>""", re.I | re.S)
+_TITLE_ATTR = re.compile(r"""\btitle\s*=\s*\\?(?:"([^"\\]*)|'([^'\\]*))""", re.I)
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 
 
+_DATE = re.compile(r"((?:19|20)\d{2})[-./年](\d{1,2})[-./月](\d{1,2})")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def iso_date(text: str | None) -> str | None:
+    m = _DATE.search(text or "")
+    if not m:
+        return None
+    y, mo, d = m.groups()
+    if not (1 <= int(mo) <= 12 and 1 <= int(d) <= 31):
+        return None
+    return f"{y}-{int(mo):02d}-{int(d):02d}"
+
+
 def links_from_fragment(fragment: str, base: str, source: str) -> list[Link]:
+    """Anchors in an HTML fragment held in a string (JS, CDATA, JSON): each with the date printed right after
+    it (its list record), if any."""
     out = []
-    for href, inner in _JS_ANCHOR.findall(fragment):
-        url = clean_url(href, base)
+    for m in _JS_ANCHOR.finditer(fragment):
+        url = clean_url(m.group(2), base)
         if url:
-            text = re.sub(r"<[^>]+>", "", inner)
-            out.append(Link(url, re.sub(r"\s+", " ", htmllib.unescape(text)).strip(), source))
+            # The title attribute holds the full title where the text is truncated (Hanweb `…` rows).
+            title = _TITLE_ATTR.search(m.group(1) + " " + m.group(3))
+            text = (title.group(1) or title.group(2)) if title and (title.group(1) or title.group(2)) else \
+                _TAG.sub("", m.group(4))
+            after = fragment[m.end():m.end() + 200].split("<a", 1)[0]
+            out.append(Link(url, re.sub(r"\s+", " ", htmllib.unescape(text)).strip(), source,
+                            iso_date(_TAG.sub(" ", after))))
     return out
 
 
+# Elements a list record is made of, and containers that hold many records (never a record themselves).
+_CONTAINERS = {"ul", "ol", "table", "tbody", "thead", "body", "html", "form", "dl"}
+
+
+def _anchor_counts(anchors) -> dict:
+    """How many anchors each element near an anchor contains (up to 4 levels up): one pass, linear in links."""
+    counts: dict = {}
+    for a in anchors:
+        el = a.getparent()
+        for _ in range(4):
+            if el is None:
+                break
+            counts[el] = counts.get(el, 0) + 1
+            el = el.getparent()
+    return counts
+
+
+def _record_of(a, counts):
+    """The element holding this anchor's list record: the highest of its ancestors (≤ 3 levels) that holds no
+    other anchor — `<li><a>…</a><span>date</span></li>`, `<tr><td><a>…</a></td><td>date</td></tr>`."""
+    el = a
+    for _ in range(3):
+        parent = el.getparent()
+        if parent is None or parent.tag in _CONTAINERS or counts.get(parent, 0) > 1:
+            break
+        el = parent
+    return el
+
+
+def _record_date(a, record) -> str | None:
+    """A date in the anchor's record, outside the anchor's own text (a title may hold a year). Each record
+    holds one anchor, so every element's text is read for one anchor only: linear in the page size."""
+    if record is not a:
+        own = a.text_content() or ""
+        text = record.text_content() or ""
+        return iso_date(text.replace(own, " ", 1) if own else text) or iso_date(own)
+    parts = [a.tail or ""]
+    sibling = a.getnext()
+    for _ in range(2):  # `<a>t1</a><span>date</span><a>t2</a>…` in one container
+        if sibling is None or not isinstance(sibling.tag, str) or sibling.tag in ("a", "area") or \
+                sibling.find(".//a") is not None:
+            break
+        parts.append(sibling.text_content() or "")
+        parts.append(sibling.tail or "")
+        sibling = sibling.getnext()
+    return iso_date(" ".join(parts)[:200])
+
+
 def extract_links(text: str, base: str, tree=None) -> list[Link]:
-    """Every link a human could reach on the page, including the ones scripts write out."""
+    """Every link a human could reach on the page, including the ones scripts write out; each anchor with the
+    date of its list record and the identity of the list it is in (see record_links)."""
     tree = tree if tree is not None else parse_html(text)
     base_el = tree.find(".//base[@href]")
     if base_el is not None:
         base = clean_url(base_el.get("href"), base) or base
     out: list[Link] = []
-    for a in tree.iter("a", "area"):
-        label = (a.get("title") or "").strip() or _text(a)
+    anchors = list(tree.iter("a", "area"))
+    counts = _anchor_counts(anchors)
+    for a in anchors:
         href = a.get("href")
-        url = clean_url(href, base) if href else None
-        if url:
-            out.append(Link(url, label, "a"))
         onclick = a.get("onclick") or ""
-        if onclick:
-            for m in _QUOTED_PATH.finditer(onclick):
-                u = clean_url(m.group(1), base)
-                if u:
-                    out.append(Link(u, label, "onclick"))
+        url = clean_url(href, base) if href else None
+        if not url and not onclick:
+            continue
+        label = (a.get("title") or "").strip() or _text(a)
+        record = _record_of(a, counts)
+        date = _record_date(a, record)
+        holder = record.getparent() if record is not a else a.getparent()
+        group = id(holder) if holder is not None else None
+        if url:
+            out.append(Link(url, label, "a", date, group))
+        for m in _QUOTED_PATH.finditer(onclick):
+            u = clean_url(m.group(1), base)
+            if u:
+                out.append(Link(u, label, "onclick", date, group))
     for el in tree.iter("li", "div", "span", "tr", "td", "button"):
         onclick = el.get("onclick") or ""
         for m in _QUOTED_PATH.finditer(onclick):
             u = clean_url(m.group(1), base)
             if u:
-                out.append(Link(u, _text(el)[:200], "onclick"))
+                holder = el.getparent()
+                out.append(Link(u, _text(el)[:200], "onclick", iso_date(_text(el)[:300]),
+                                id(holder) if holder is not None else None))
     for frame in tree.iter("iframe", "frame"):
         u = clean_url(frame.get("src") or "", base)
         if u:
@@ -133,6 +215,25 @@ def extract_links(text: str, base: str, tree=None) -> list[Link]:
         if "<a" in unescaped.lower():
             out.extend(links_from_fragment(_CDATA.sub("", unescaped), base, "js"))
     return out
+
+
+def record_links(links: list[Link]) -> list[Link]:
+    """The links that are records of the page's list(s), not its chrome: every link whose list record carries a
+    date (a list of one item included; every dated block counts, a column may list units in separate blocks);
+    on a page without any dated link, the largest block of ≥ 3 links with title-length text. Used to count what
+    a list shows against what it declares."""
+    dated = [link for link in links if link.date and link.source not in ("iframe", "pager")
+             and len(re.sub(r"\s+", "", link.text)) >= 4]
+    if dated:
+        return dated
+    sizes: dict[int, int] = {}
+    for link in links:
+        if link.group is not None and len(re.sub(r"\s+", "", link.text)) >= 8:
+            sizes[link.group] = sizes.get(link.group, 0) + 1
+    best = max(sizes.items(), key=lambda kv: kv[1], default=(None, 0))
+    if best[1] < 3:
+        return []
+    return [link for link in links if link.group == best[0] and link.source != "iframe"]
 
 
 # -- redirect stubs ---------------------------------------------------------------------------------------------
@@ -156,6 +257,11 @@ def redirect_target(text: str, base: str, tree=None) -> str | None:
     if m:
         return clean_url(m.group(1) or m.group(2), base)
     return None
+
+
+def visible_text(tree) -> str:
+    """The text a visitor sees (scripts and styles left out)."""
+    return _visible_text(tree)
 
 
 def _visible_text(tree) -> str:
@@ -189,9 +295,11 @@ _COLUMN_TEXT = re.compile(r"^(政府)?(信息|政务)公开(工作)?(年度)?(�
                           r"^年度报告$|^(政府信息公开)?工作年度报告$")
 _NAV_TEXT = re.compile(r"^(政府|政务)?(信息)?公开$|政府信息公开|信息公开(专栏|目录|平台)?$|^政务公开|法定主动公开|^公开目录$|"
                        r"^政府信息$")
+_LEAF_TEXT = re.compile(r"指南|制度|依申请|申请公开|规定|办法|流程|表格下载")
 _NAV_SLUG = re.compile(r"/(?:zwgk|zfxxgk|xxgk|zfxxgkzl|gongkai|xxgkzl|zwgk_\w+|zfxxgk_\d+|gkml|xxgkml|"
                        r"public|gkmlpt)(?:[/._\w-]*)$|/gkmlpt/index", re.I)
 _SUBCOLUMN_TEXT = re.compile(r"^\d{4}\s*年(度)?(报告|年报|政府信息公开.*)?$|^[二一][〇○零一二三四五六七八九]{3}年度?$|"
+                             r"^\d{4}\s*年(以前|以后|之前|之后|前|后|及以前|及以后)$|"
                              r"乡镇|街道|部门|政府办|县政府|区政府|市政府|旗政府|本级|年报汇总|单位年报|政府年报|各单位|"
                              r"政府部门|办公室年报")
 _ARTICLE_URL = re.compile(r"/t\d{8}_\d+\.s?html?$|/art_\d+_\d+\.html$|/art_[0-9a-f]{32}\.html$|/post_\d+\.html$|"
@@ -200,30 +308,43 @@ _ARTICLE_URL = re.compile(r"/t\d{8}_\d+\.s?html?$|/art_\d+_\d+\.html$|/art_[0-9a
 
 
 def column_link_score(link: Link) -> int:
-    """100 = the 年报 column itself; 10 = a way towards 政府信息公开; 0 = not worth following."""
-    text = re.sub(r"\s+", "", link.text)
-    path = urlsplit(link.url).path + ("?" + urlsplit(link.url).query if urlsplit(link.url).query else "")
+    """100 = the 年报 column itself; 10 = a way towards 政府信息公开; 0 = not worth following.
+    Link text in Traditional script is read as Simplified (政府信息公開年報)."""
+    text = classify.simplified(re.sub(r"\s+", "", link.text))
+    parts = urlsplit(link.url)
+    path = parts.path + ("?" + parts.query if parts.query else "")
     c = classify.classify(text) if text else None
     if _COLUMN_TEXT.match(text):
         return 100
     if text and c and c.is_report and c.year is None and not _ARTICLE_URL.search(path):
         return 90  # "政府信息公开工作年度报告" as a menu entry, pointing at a directory
+    if text and (_PAGER_TEXT.match(text) or re.fullmatch(r"[\d\W_]+", text)):
+        return 0  # pager and calendar cells ("12", ">", "下一页"): never a way to the column
     if COLUMN_SLUG.search(path) and not _ARTICLE_URL.search(path) and not (c and c.is_report and c.year):
         return 80
     if link.source == "iframe":
         return 20
+    if _LEAF_TEXT.search(text):
+        return 0  # 公开指南 / 公开制度 / 依申请公开: documents of their own, never the way to the 年报
     if _NAV_TEXT.search(text) and len(text) <= 12:
         return 10
-    if _NAV_SLUG.search(urlsplit(link.url).path) and len(text) <= 12:
+    if _NAV_SLUG.search(parts.path) and len(text) <= 12:
         return 5
     return 0
 
 
+def is_platform_entry(link: Link) -> bool:
+    """A link that names the 政府信息公开 platform or the 年报 column by its text — strong enough to follow to
+    another host (a 信息公开目录 platform run on a separate host, spec-variants "PowerEasy")."""
+    text = classify.simplified(re.sub(r"\s+", "", link.text))
+    return bool(text) and len(text) <= 16 and bool(_COLUMN_TEXT.match(text) or _NAV_TEXT.search(text))
+
+
 def subcolumn_link(link: Link, column_url: str) -> bool:
     """Inside a column: links to per-year or per-unit sub-columns ("2023年", "乡镇（街道）", "部门")."""
-    text = re.sub(r"\s+", "", link.text)
-    if not text or len(text) > 16:
-        return False
+    text = classify.simplified(re.sub(r"\s+", "", link.text))
+    if not text or len(text) > 16 or _PAGER_TEXT.match(text) or re.fullmatch(r"[\d\W_]+", text):
+        return False  # pager and calendar cells are not sub-columns
     if _ARTICLE_URL.search(urlsplit(link.url).path):
         return False
     if _SUBCOLUMN_TEXT.search(text):
@@ -231,13 +352,90 @@ def subcolumn_link(link: Link, column_url: str) -> bool:
     col_dir = urlsplit(column_url).path.rsplit("/", 1)[0] + "/"
     path = urlsplit(link.url).path
     return path.startswith(col_dir) and path != urlsplit(column_url).path and bool(COLUMN_SLUG.search(path)) and \
-        not re.search(r"index_\d+|_\d+\.s?html?$", path)
+        not urlsplit(link.url).query and not re.search(r"index_\d+|_\d+\.s?html?$", path)
+
+
+# Query parameters that select one unit (department, township) on a 信息公开 platform whose 年报 are kept per unit:
+# `openInfo.action?depCode=…`, `spage.xp?doAction=sindex&unitid=…`, `…?deptid=…` (spec-variants "unit-scoped").
+_UNIT_PARAM = re.compile(r"^(dep|dept|depcode|deptcode|depid|deptid|dept_id|unitid|unit_id|unitcode|orgid|org_id|"
+                         r"orgcode|organid|bmid|bmdm|jgid|jgdm|areacode|area)$", re.I)
+
+
+def unit_links(links: list[Link]) -> list[Link]:
+    """Links that differ only by a unit-selecting query parameter, when at least three units are offered: the
+    way into per-unit 信息公开 pages (each with its own 年报 entry)."""
+    groups: dict[tuple, dict[str, Link]] = {}
+    for link in links:
+        parts = urlsplit(link.url)
+        if not parts.query or link.source == "iframe":
+            continue
+        params = parse_qs(parts.query, keep_blank_values=True)
+        for name, values in params.items():
+            if _UNIT_PARAM.match(name) and values and values[0]:
+                rest = tuple(sorted((k, tuple(v)) for k, v in params.items() if k != name))
+                groups.setdefault((parts.netloc, parts.path, name, rest), {})[values[0]] = link
+    out: list[Link] = []
+    for members in groups.values():
+        if len(members) >= 3:
+            out.extend(members.values())
+    return out
+
+
+# -- site search ------------------------------------------------------------------------------------------------------
+_SEARCH_FIELD = re.compile(r"^(q|query|keyword|keywords|searchword|searchWord|wd|kw|key|word|sword|text|title|"
+                           r"search|searchkey|searchText|qt)$", re.I)
+
+
+@dataclass
+class SearchForm:
+    url: str        # the form's action
+    field: str      # the text field the words go in
+    params: dict[str, str]  # hidden fields, sent as they are
+
+
+def search_forms(tree, base: str) -> list[SearchForm]:
+    """GET search forms on a page (site search, or a search service such as 开普云 `zs.kaipuyun.cn/s` with its
+    siteCode): what a visitor would use to find the 年报 when no menu leads there."""
+    out = []
+    for form in tree.iter("form"):
+        if (form.get("method") or "get").strip().lower() != "get":
+            continue
+        action = clean_url(form.get("action") or base, base)
+        if not action:
+            continue
+        hidden, texts = {}, []
+        for inp in form.iter("input"):
+            name, kind = inp.get("name"), (inp.get("type") or "text").lower()
+            if not name:
+                continue
+            if kind == "hidden":
+                hidden[name] = inp.get("value") or ""
+            elif kind in ("text", "search"):
+                texts.append(name)
+        field_name = next((n for n in texts if _SEARCH_FIELD.match(n)), texts[0] if len(texts) == 1 else None)
+        if field_name:
+            out.append(SearchForm(strip_fragment(action), field_name, hidden))
+    return out
+
+
+def search_url(form: SearchForm, words: str) -> str:
+    from urllib.parse import urlencode
+
+    query = urlencode({**form.params, form.field: words}, encoding="utf-8")
+    return form.url + ("&" if "?" in form.url else "?") + query
 
 
 # -- pagination --------------------------------------------------------------------------------------------------
-_CREATE_PAGE = re.compile(r"createPageHTML\s*\(([^)]*)\)")
-_PAGER_TEXT = re.compile(r"^(下一页|下页|后一页|尾页|末页|上一页|首页|>|>>|»|\d{1,4})$")
+# TRS pagers: createPageHTML(…) and the Chongqing spelling createPage(…).
+_CREATE_PAGE = re.compile(r"\bcreatePage(?:HTML)?\s*\(([^)]*)\)")
+_PAGER_TEXT = re.compile(r"^(下一页|下页|后一页|后页|尾页|末页|上一页|上页|前页|首页|>|>>|»|›|\d{1,4})$")
+_NEXT_TEXT = re.compile(r"^(下一页|下页|后一页|后页|尾页|末页|>|>>|»|›)$")
 _B64_PAGER = re.compile(r"""<div[^>]+id=['"]pages?['"][^>]*>\s*([A-Za-z0-9+/=%\s]{40,})\s*</div>""", re.I)
+# A URL that is a page of a list: index_2.html, list-3.shtml, Index_2.aspx, /4.html, ?page=5, &cur_page=2 …
+_PAGE_PATH = re.compile(r"(index|list|default|page|more|moreinfo)[_-]?\d+\.(s?html?|aspx?|jsp|php)$|/\d{1,4}\.s?html?$",
+                        re.I)
+PAGE_PARAM = re.compile(r"^(page|pageno|pageindex|pagenum|page_no|cur_page|curpage|currpage|currentpage|pn|p|"
+                        r"startrecord|start)$", re.I)
 
 
 def _js_var(text: str, name: str) -> int | None:
@@ -245,29 +443,46 @@ def _js_var(text: str, name: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def trs_pages(text: str, url: str) -> list[str]:
-    """TRS createPageHTML, both variants (spec §1.1):
+def _num(arg: str, text: str) -> int | None:
+    return int(arg) if arg.isdigit() else _js_var(text, arg) if re.fullmatch(r"[A-Za-z_$][\w$]*", arg) else None
+
+
+def trs_pager(text: str, url: str) -> tuple[list[str], int | None]:
+    """TRS pagers (spec §1.1, spec-variants "TRS classic"): the other pages of this list, and the number of
+    records the pager declares (None when it does not say).
     A (4 args, 0-based): createPageHTML(countPage, currentPage, "index", "html") -> index_1 … index_{N-1}
     B (6 args, 1-based): createPageHTML('paging', total, current, 'index', 'html', records) -> index_2 … index_N
-    """
+    records first:       createPageHTML(records, pages, current, "index", "html") -> index_1 … index_{N-1}
+    createPage(…) (Chongqing) is read like createPageHTML(…)."""
     out: list[str] = []
+    declared = None
     for m in _CREATE_PAGE.finditer(text):
-        args = [a.strip().strip("'\"") for a in m.group(1).split(",")]
         raw = [a.strip() for a in m.group(1).split(",")]
-        if len(args) < 4:
+        args = [a.strip("'\"") for a in raw]
+        if len(args) < 4 or any(not a for a in args[:4]):
             continue
-        variant_b = raw[0][:1] in "'\"" and not args[0].isdigit()
-        if variant_b:
-            total = args[1] if args[1].isdigit() else _js_var(text, args[1])
-            prefix, ext = args[3], args[4] if len(args) > 4 else "html"
-            pages = range(2, int(total or 1) + 1)
-        else:
-            total = int(args[0]) if args[0].isdigit() else _js_var(text, args[0])
-            prefix, ext = args[2], args[3]
-            pages = range(1, int(total or 1))
+        quoted = [a[:1] in "'\"" for a in raw]
+        if quoted[0] and not args[0].isdigit():  # B
+            total, prefix, ext = _num(args[1], text), args[3], args[4] if len(args) > 4 else "html"
+            pages = range(2, (total or 1) + 1)
+            if len(args) > 5 and _num(args[5], text):
+                declared = _num(args[5], text)
+        elif len(args) >= 5 and not quoted[2] and quoted[3]:  # records, pages, current, prefix, ext
+            total, prefix, ext = _num(args[1], text), args[3], args[4]
+            pages = range(1, total or 1)
+            declared = _num(args[0], text)
+        else:  # A
+            total, prefix, ext = _num(args[0], text), args[2], args[3]
+            pages = range(1, total or 1)
+        if not re.fullmatch(r"[\w.-]+", prefix) or not re.fullmatch(r"\w+", ext):
+            continue  # the function's own definition (`function createPageHTML(_nPageCount, …)`)
         for k in pages:
             out.append(urljoin(url, f"{prefix}_{k}.{ext}"))
-    return out
+    return out, declared
+
+
+def trs_pages(text: str, url: str) -> list[str]:
+    return trs_pager(text, url)[0]
 
 
 def base64_pager_links(text: str, base: str) -> list[Link]:
@@ -289,6 +504,19 @@ def base64_pager_links(text: str, base: str) -> list[Link]:
     return out
 
 
+def is_page_url(url: str, text: str = "") -> bool:
+    """Does this URL address a page of a list (by its path, or a page-number parameter — one whose value is the
+    link's number when the link is a number)? Calendar cells (`?date=2024-05-01`, text "1") are not pages."""
+    parts = urlsplit(url)
+    if _PAGE_PATH.search(parts.path):
+        return True
+    for name, values in parse_qs(parts.query).items():
+        if PAGE_PARAM.match(name) and values and values[0].isdigit() and (not text.isdigit() or values[0] == text
+                                                                           or name.lower() == "start"):
+            return True
+    return False
+
+
 def pager_links(links: list[Link], page_url: str) -> list[str]:
     """Generic pagers: 下一页/尾页/numbered links that stay in the list's directory (index_N, list-N, ?page=N …)."""
     here = urlsplit(page_url)
@@ -299,9 +527,10 @@ def pager_links(links: list[Link], page_url: str) -> list[str]:
         target = urlsplit(link.url)
         if target.hostname != here.hostname:
             continue
-        pagey = re.search(r"(index|list|default|page)[_-]?\d+\.s?html?$|/\d+\.s?html?$|[?&](page|pageNo|pageIndex|"
-                          r"cur_page|currpage|pagenum|p)=\d+", link.url, re.I)
-        if link.source == "pager" or (_PAGER_TEXT.match(text) and (pagey or target.path == here.path)) or \
+        pagey = is_page_url(link.url, text)
+        if link.source == "pager" or (pagey and _PAGER_TEXT.match(text)) or \
+                (_NEXT_TEXT.match(text) and target.path == here.path and target.query != here.query
+                 and not re.search(r"\d{4}-\d{1,2}", target.query)) or \
                 (pagey and target.path.rsplit("/", 1)[0] == here_dir and not text):
             out.append(link.url)
     return out
@@ -373,23 +602,3 @@ def filename_from_disposition(raw: bytes | str | None) -> str | None:
     if name and "%" in name:
         name = unquote(name)
     return name.strip() if name else None
-
-
-# -- platform ------------------------------------------------------------------------------------------------------
-def detect_platform(text: str, url: str) -> str:
-    """Which CMS family served the page (spec §1). Order matters: jpaas pages also carry Hanweb markers."""
-    u = url.lower()
-    if "/gkmlpt/" in u or re.search(r"window\._CONFIG\s*=", text) and "SID" in text:
-        return "gkmlpt"
-    if "jpaas-publish-server" in text or "unitbuild.js" in text:
-        return "jpaas"
-    if "<datastore>" in text or "dataproxy.jsp" in text or "hanweb" in text.lower() or re.search(r"/col/col\d+", u) \
-            or "/module/xxgk/" in text:
-        return "hanweb"
-    if "getGovInfoDetail" in text or "infoGuid" in text or "ewb-" in text or "/public/column/" in text or \
-            "iList.jsp" in text or "epoint" in text.lower():
-        return "epoint"
-    if "createPageHTML" in text or "TRS_Editor" in text or "CurrChnlCls" in text or \
-            re.search(r"/t\d{8}_\d+\.s?html?", text):
-        return "trs"
-    return "longtail"

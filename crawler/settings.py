@@ -41,6 +41,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,  # scope is per portal (AddressGuard)
     "crawler.middlewares.AddressGuardMiddleware": 60,
     "crawler.middlewares.HostSlotMiddleware": 70,
+    "crawler.middlewares.TrapBudgetMiddleware": 80,
+    "crawler.middlewares.HostBackoffMiddleware": 560,  # below RetryMiddleware (550): sees 429/503 before a retry
+    "crawler.middlewares.HostLimitMiddleware": 950,  # last before the download, first to see its answer
     "crawler.middlewares.ConditionalGetMiddleware": 800,  # below DownloaderStats (850): stats count the 304s
 }
 SPIDER_MIDDLEWARES = {
@@ -54,4 +57,10 @@ NIANBAO_ALLOW_LOOPBACK = False
 NIANBAO_MAX_PAGES_PER_PORTAL = 400
 NIANBAO_MAX_NAV_DEPTH = 4
 NIANBAO_MAX_REDIRECT_STUBS = 3
+NIANBAO_MAX_ATTACHMENTS_PER_REPORT = 30
+NIANBAO_MAX_PLATFORM_HOSTS = 3  # other hosts followed as a portal's 信息公开 platform
+NIANBAO_TRAP_BUDGET = 50  # speculative requests that brought nothing new, per portal
+NIANBAO_BACKOFF_MIN = 2.0  # s: a 429/503 without Retry-After at least doubles the host's delay, to this minimum
+NIANBAO_BACKOFF_MAX = 300.0
+NIANBAO_REVISIT = True  # revisit policy (crawler/revisit.py); False = revalidate every known report each run
 NIANBAO_EXTRACT = True

@@ -10,7 +10,8 @@ def format_health(rows: list[dict]) -> str:
     header = f"{'adcode':<8} {'name':<12} {'status':<15} {'last ok':<11} {'last new report':<16} {'due':<11} overdue"
     lines = [header]
     for r in rows:
-        status = r["status"] + (f" {r['block_code']}" if r.get("block_code") else "")
+        status = r["status"] + (f" {r['block_code']}" if r.get("block_code") else "") + \
+            (f" ({r['shortfall']})" if r.get("shortfall") and r["shortfall"] != r["status"] else "")
         lines.append(f"{r['adcode'] or '':<8} {(r['name'] or '')[:10]:<12} {status:<15} "
                      f"{(r['last_ok'] or '-')[:10]:<11} {(r['last_new_report'] or '-')[:10]:<16} "
                      f"{r['due_date']:<11} {'' if r['days_overdue'] is None else str(r['days_overdue']) + ' days'}")

@@ -84,6 +84,37 @@ class CrawlLog:
         rows = self.archive.rows("SELECT * FROM report_items WHERE url = ? ORDER BY adcode LIMIT 1", [url])
         return rows[0] if rows else None
 
+    def revisit_history(self, adcode: str) -> dict:
+        """What the archive knows of a portal from earlier crawls, for the revisit policy (crawler.revisit):
+        {"reports": per report URL {row: its report_items fields, doc: {fetched_at, last_modified, versions} of the
+        newest documents row of its page (doc_url), attachments: {url: same}, changes: earlier versions of the page,
+        complete: page and every attachment archived}, "trap_paths": host+path keys whose query-string variants
+        brought nothing (from the portal's last status detail)}."""
+        docs: dict[str, dict] = {}
+        for url, _, versions, fetched_at, last_modified in self.conn.execute(
+                "SELECT url, MAX(id), COUNT(*), fetched_at, last_modified FROM documents "
+                "WHERE portal_adcode = ? GROUP BY url", [adcode]):
+            docs[url] = {"fetched_at": fetched_at, "last_modified": last_modified, "versions": versions}
+        out: dict[str, dict] = {}
+        for row in self.archive.rows("SELECT url, title, year, unit_kind, unit_name, list_url, published, platform, "
+                                     "doc_url, attachment_urls FROM report_items WHERE adcode = ?", [adcode]):
+            try:
+                attachment_urls = json.loads(row.pop("attachment_urls") or "[]")
+            except ValueError:
+                attachment_urls = []
+            doc = docs.get(row["doc_url"] or "")
+            attachments = {u: docs[u] for u in attachment_urls if u in docs}
+            out[row["url"]] = {"row": row, "doc": doc, "attachments": attachments,
+                               "changes": (doc["versions"] - 1) if doc else 0,
+                               "complete": bool(doc) and len(attachments) == len(attachment_urls)}
+        last = self.conn.execute("SELECT detail FROM portal_status WHERE adcode = ? ORDER BY run_id DESC LIMIT 1",
+                                 [adcode]).fetchone()
+        try:
+            traps = list((json.loads(last[0] or "{}").get("trap_paths") or {}).keys()) if last else []
+        except (ValueError, AttributeError):
+            traps = []
+        return {"reports": out, "trap_paths": traps}
+
     def link_report(self, adcode: str, url: str, report_id: str) -> None:
         self.conn.execute("UPDATE report_items SET report_id = ? WHERE adcode = ? AND url = ?",
                           [report_id, adcode, url])

@@ -12,9 +12,12 @@ kept in report_sources — the observation log — and the rest is derived from 
     same bytes as the report's current version                 the same version, seen again (or re-extracted)
     the same bytes or the same tables' document as a report     that report (the same original on many pages is
       already holds                                             one report with many sources)
-    new bytes, at a place that served the current version       an edit: a new version supersedes the current one,
-      (with the same unit and year, or none readable)           every changed cell listed in cell_changes
+    new bytes, at a place that served the current version,      an edit: a new version supersedes the current one,
+      printing other numbers or other text                      every changed cell listed in cell_changes (the
+                                                                same report re-rendered around it is no edit)
     new bytes elsewhere, the same numbers                       a copy: one more source, nothing counted twice
+    new bytes elsewhere, an earlier version's numbers           a stale copy: one more source (the edit explains
+                                                                it), never taking the edit back
     new bytes elsewhere, other numbers                          a conflicting copy: kept as a source, flagged
                                                                 (conflicting_copies) with both candidates; the
                                                                 current version stays — unless it has no tables
@@ -167,24 +170,37 @@ def _place(archive, result, s: Sighting, content: str) -> tuple[str, int | None,
                                          "ON d.id = s.cells_document_id WHERE s.source = ? AND s.content_id = ?",
                                          [s.source, content]).fetchone()[0]
         report_id = before[0] if before else content_id_for([cells_sha])
-    current = conn.execute("SELECT v.version, v.content_id, r.n_cells, r.n_checks_failed FROM report_versions v "
-                           "JOIN reports r ON r.id = v.report_id WHERE v.report_id = ? AND v.status <> 'superseded' "
-                           "ORDER BY v.version DESC LIMIT 1", [report_id]).fetchone()
+    current = conn.execute("SELECT v.version, v.content_id, v.cells_digest, r.n_cells, r.n_checks_failed "
+                           "FROM report_versions v JOIN reports r ON r.id = v.report_id WHERE v.report_id = ? "
+                           "AND v.status <> 'superseded' ORDER BY v.version DESC LIMIT 1", [report_id]).fetchone()
     if current is None:
         return report_id, 1, "write"
-    version, current_content, current_cells, current_failed = current
+    version, current_content, current_digest, current_cells, current_failed = current
     if current_content == content:
         return report_id, version, "write"  # seen again, or re-extracted
+    same_numbers = cells_digest(result) == current_digest
     same_place = conn.execute("SELECT 1 FROM report_sources WHERE source = ? AND content_id <> ? AND report_id = ? "
                               "AND role IN ('version', 'copy')", [s.source, content, report_id]).fetchone()
-    if same_place:
-        return report_id, version + 1, "write"  # a place that printed the current numbers now prints others
-    # Another copy of the report's current version. Which copy speaks for it is decided by the copies themselves,
-    # never by which arrived first: the one whose tables were read best, then the smaller content id.
+    if same_place and not (same_numbers and _same_text(conn, report_id, result)):
+        return report_id, version + 1, "write"  # a place that printed the current report now prints another
+    # (new bytes with the same numbers and text — a page re-rendered around the report — are not an edit)
+    # Another copy. Which copy speaks for the current version is decided by the copies themselves, never by which
+    # arrived first: the one whose tables were read best, then the smaller content id. Once an edit has been seen
+    # (version > 1) only a copy printing the same numbers, or a readable copy of an unreadable version, may speak
+    # for it: a copy still printing the old numbers must not undo the edit.
+    may_take_over = same_numbers or version == 1 or not current_cells
     new_rank = (-len(result.cells), sum(1 for c in result.checks if c.status == "fail"), content)
-    if new_rank < (-(current_cells or 0), current_failed or 0, current_content):
+    if may_take_over and new_rank < (-(current_cells or 0), current_failed or 0, current_content):
         return report_id, version, "takes_over"
     return report_id, None, "copy"
+
+
+def _same_text(conn, report_id: str, result) -> bool:
+    """Whether the result's sections say what the report's current sections say (whitespace aside)."""
+    def squeeze(texts):
+        return ["".join((t or "").split()) for t in texts]
+    held = [r[0] for r in conn.execute("SELECT text FROM sections WHERE report_id = ? ORDER BY ord", [report_id])]
+    return squeeze(held) == squeeze(x.text for x in result.sections)
 
 
 def _write_current(archive, report_id: str, result, s: Sighting, content: str, version: int, cells_doc, *,
@@ -277,12 +293,15 @@ def _refresh_report(archive, report_id: str) -> None:
     """What the report row says about its history (versions, sources, first seen, gone) and the flags the sources
     give (conflicting copies), recomputed from report_versions and report_sources."""
     conn = archive.conn
-    # Each place's role: one of the report's versions, a copy printing the current version's numbers, or a copy
-    # printing other numbers (conflicting).
+    # Each place's role: one of the report's versions, a copy printing the current version's numbers, a copy
+    # still printing an earlier version's numbers (stale_copy: the edit explains it), or a copy printing numbers
+    # no version printed (conflicting).
     conn.execute("""UPDATE report_sources SET role = CASE
           WHEN content_id IN (SELECT content_id FROM report_versions WHERE report_id = :id) THEN 'version'
           WHEN cells_digest = (SELECT cells_digest FROM report_versions WHERE report_id = :id
                                AND status <> 'superseded' ORDER BY version DESC LIMIT 1) THEN 'copy'
+          WHEN cells_digest IN (SELECT cells_digest FROM report_versions WHERE report_id = :id
+                                AND status = 'superseded') THEN 'stale_copy'
           ELSE 'conflicting' END
         WHERE report_id = :id""", {"id": report_id})
     conn.execute("DELETE FROM flags WHERE report_id = ? AND kind IN (%s)" % ",".join("?" * len(STORAGE_FLAG_KINDS)),

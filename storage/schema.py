@@ -264,7 +264,9 @@ TABLES: tuple[Table, ...] = (
     Table("portal_status", "crawl", "each portal's outcome in each run, with evidence", _cols(
         ("run_id", INTEGER, "crawl_runs.id"),
         ("adcode", TEXT, "division code"),
-        ("status", TEXT, "ok / no_column / unreachable / robots / moved / blocked (see docs/crawler.md)"),
+        ("status", TEXT, "ok / partial (a list declared more than was collected, a cap was hit) / unparsed_list (a "
+                         "reply nobody read) / adapter_error / no_column / unreachable / robots / moved / blocked "
+                         "(docs/crawler.md)"),
         ("detail", TEXT, "evidence (JSON): platform, columns, walls, failures, moves, caps"),
         ("reports_found", INTEGER, "report links found"),
         ("pages_fetched", INTEGER, "pages (and files) fetched from the portal in this run"),
@@ -298,8 +300,9 @@ TABLES: tuple[Table, ...] = (
         ("report_id", TEXT, "the report these bytes are a version or copy of (NULL when they could not be read as "
                             "a report: see errors)"),
         ("role", TEXT, "version (the report's own version) / copy (the same report as another place shows it) / "
-                       "conflicting (another place's copy whose numbers differ from the current version: flagged "
-                       "conflicting_copies) / unread (no report could be read)"),
+                       "stale_copy (another place still printing an earlier version's numbers) / conflicting (another "
+                       "place's copy whose numbers no version printed: flagged conflicting_copies) / unread (no "
+                       "report could be read)"),
         ("documents", TEXT, "documents.id of the page and its attachments (JSON list, page first)"),
         ("cells_document_id", INTEGER, "the document the tables were read from"),
         ("cells_digest", TEXT, "the numbers printed there, as one value: equal digests, equal numbers"),
@@ -367,10 +370,11 @@ TABLES: tuple[Table, ...] = (
 BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 
 # Values of a few status columns, in one place (writers assert them; docs list them).
-PORTAL_STATUSES = ("ok", "no_column", "unreachable", "robots", "moved", "blocked")
+PORTAL_STATUSES = ("ok", "no_column", "unreachable", "robots", "moved", "blocked", "partial", "unparsed_list",
+                   "adapter_error")
 VERSION_STATUSES = ("current", "superseded", "gone")
 SOURCE_STATUSES = ("serving", "replaced", "gone")
-SOURCE_ROLES = ("version", "copy", "conflicting", "unread")
+SOURCE_ROLES = ("version", "copy", "stale_copy", "conflicting", "unread")
 RUN_STATUSES = ("running", "ok", "failed", "skipped")
 
 

@@ -102,8 +102,15 @@ def test_jpaas_shell_to_api_and_reply():
     items = titles(adapter.list_items(reply))
     assert items["某某县民政局2023年政府信息公开工作年度报告"].url == \
         "https://fzggw.zj.gov.cn/art/2024/1/4/art_1229123351_2578716.html"  # protocol-relative link
-    more = adapter.list_requests(reply)
-    assert [json.loads(parse_qs(urlsplit(f.url).query)["paramJson"][0])["pageNo"] for f in more] == [2, 3]
+    # 40 records, 15 per page: pages are asked one after the other (a deployment that always answers page 1 is
+    # noticed at page 2), and the last page asks for nothing
+    def next_pages(page_no):
+        page = Page(reply.url, reply.body, reply.text.replace("pageNo='1'", f"pageNo='{page_no}'"), 200, {},
+                    {"jpaas": api[0].data["jpaas"]})
+        return [json.loads(parse_qs(urlsplit(f.url).query)["paramJson"][0])["pageNo"]
+                for f in adapter.list_requests(page)]
+    assert next_pages(1) == [2] and next_pages(2) == [3] and next_pages(3) == []
+    assert adapter.declared_total(reply) == 40
 
 
 # -- gkmlpt ---------------------------------------------------------------------------------------------------------
@@ -118,8 +125,12 @@ def test_gkmlpt_config_api_and_attachments():
     report = items["某某区2023年政府信息公开工作年度报告"]
     assert report.date == "2024-03-28"  # 1711584000 = 2024-03-28 00:00 UTC
     assert [a.url for a in report.attachments] == ["http://www.ss.gov.cn/attachment/0/88/88389/963149.pdf"]
-    # 230 posts at 100 per page: pages 2 and 3 follow
-    assert [f.url.split("page=")[1].split("&")[0] for f in adapter.list_requests(reply)] == ["2", "3"]
+    # 230 posts: the next page is asked while fewer than 230 articles were collected (pages hold 75-100)
+    nxt = adapter.list_requests(reply)
+    assert [f.url.split("page=")[1].split("&")[0] for f in nxt] == ["2"]
+    assert adapter.declared_total(reply) == 230
+    reply.meta["gkmlpt"] = {**nxt[0].data["gkmlpt"], "seen": 228}  # 2 more on this page make 230: done
+    assert adapter.list_requests(reply) == []
 
 
 # -- Epoint ---------------------------------------------------------------------------------------------------------

@@ -332,23 +332,34 @@ def _report_text(base: str, report: dict) -> str:
         return body.decode("gb18030")
 
 
+def host_base(servers, code: str, entry: dict | None = None) -> str:
+    """Base URL of the host an entry (report, change) lives on: the main host unless it says another."""
+    return servers.host_urls[code][(entry or {}).get("host", "main")]
+
+
 def test_changed_variant_on_every_portal(servers, manifest):
     with_changes = {code: p for code, p in manifest.items() if "changes" in p}
     assert len(with_changes) >= 8
     originals = {}
     for code, portal in with_changes.items():
         report = next(r for r in portal["reports"] if r["path"] == portal["changes"]["edited"]["path"])
-        originals[code] = (report, _report_text(servers.urls[code], report))
+        originals[code] = (report, _report_text(host_base(servers, code, report), report))
+        added = portal["changes"]["added"]
+        assert fetch(host_base(servers, code, added) + added["path"]).status == 404, code  # not yet published
     servers.set_variant("changed")
     try:
         for code, portal in with_changes.items():
-            base, edit = servers.urls[code], portal["changes"]["edited"]
+            edit = portal["changes"]["edited"]
             report, before = originals[code]
-            after = _report_text(base, report)
+            after = _report_text(host_base(servers, code, report), report)
             assert after != before, code
             assert after.count(edit["after"]) > before.count(edit["after"]), code   # gkmlpt: page + _CONFIG.DETAIL
             for path in portal["changes"]["removed"]:
-                assert fetch(base + path).status == 404, (code, path)
+                for base in servers.host_urls[code].values():
+                    assert fetch(base + path).status == 404, (code, path)
+            added = portal["changes"]["added"]
+            assert added["year"] == 2023 and added["unit_kind"] == "department"
+            assert fetch(host_base(servers, code, added) + added["path"]).status == 200, code
     finally:
         servers.set_variant("original")
 

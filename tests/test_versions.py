@@ -155,3 +155,46 @@ def test_not_a_report_gets_no_report_row(tmp_path):
     assert c.execute("SELECT count(*) FROM reports").fetchone()[0] == 0
     assert c.execute("SELECT kind FROM errors").fetchall() == [("not_a_report",)]
     assert c.execute("SELECT role FROM report_sources").fetchall() == [("unread",)]
+
+
+def test_an_edit_is_not_taken_back_by_a_copy_still_printing_the_old_numbers(tmp_path, seed_bytes):
+    """The same report posted in three places; one place edits 行政许可 4153 -> 4154. Another place catching up later
+    is the same edit (not a third version), and a copy still printing 4153 — found before or after the edit — is a
+    stale copy: it neither undoes the edit nor is flagged as a conflict."""
+    new_bytes = edited(seed_bytes, "4153", "4154")
+    third = "http://127.0.0.1/prefecture/minhe-2022.html"
+    old_copy = seed_bytes + b"\n"  # other bytes (the same bytes would be version 1 itself), the old numbers
+    orders = {
+        "stale copy after the edit": [(seed_bytes, URL), (seed_bytes, COPY), (new_bytes, URL), (old_copy, third),
+                                      (new_bytes, COPY)],
+        "stale copy before the edit": [(seed_bytes, URL), (seed_bytes, COPY), (old_copy, third), (new_bytes, URL),
+                                       (new_bytes, COPY)],
+    }
+    for n, (name, order) in enumerate(orders.items()):
+        archive = Archive(tmp_path / f"archive{n}.db")
+        ids = {extract_into(archive, data, url, seen=f"2023-02-0{i + 1}T00:00:00+00:00")
+               for i, (data, url) in enumerate(order)}
+        assert len(ids) == 1, name
+        rid = ids.pop()
+        assert [v["status"] for v in archive.versions.history(rid)] == ["superseded", "current"], name
+        value = archive.conn.execute("SELECT value FROM cells WHERE row_key = 'admin_licensing'").fetchone()[0]
+        assert value == 4154, name
+        roles = {s["source"]: s["role"] for s in archive.versions.sources(rid) if s["status"] == "serving"}
+        # a stale copy — or version 1's own bytes, when it arrived first and spoke for version 1
+        assert roles[third] == ("stale_copy" if name == "stale copy after the edit" else "version"), name
+        assert not archive.rows("SELECT 1 FROM flags WHERE report_id = ? AND kind = 'conflicting_copies'", [rid])
+
+
+def test_a_page_re_rendered_around_the_same_report_is_not_an_edit(tmp_path, seeds_dir):
+    """New bytes at the same place with the same numbers and text (a view counter, a new sidebar) are the same
+    version: nothing listed as changed."""
+    from crawler.sample_portals.content import SEED_HTML_DIR
+
+    page = (SEED_HTML_DIR / "000_2a90619c97eddfaa.html").read_bytes()
+    archive = Archive(tmp_path / "archive.db")
+    rid = extract_into(archive, page, seen="2023-02-01T00:00:00+00:00")
+    rerendered = page.replace(b"</body>", "<div class='hits'>浏览次数：1234</div></body>".encode("utf-8"))
+    assert rerendered != page
+    assert extract_into(archive, rerendered, seen="2023-02-02T00:00:00+00:00") == rid
+    assert [v["status"] for v in archive.versions.history(rid)] == ["current"]
+    assert archive.versions.changes(rid) == []

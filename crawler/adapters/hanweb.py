@@ -5,6 +5,9 @@ The first group of the list is embedded in the column HTML as `<script type="tex
 POST /module/web/jpage/dataproxy.jsp?startrecord=S&endrecord=E&perpage=P with the jpage parameter object as
 form body; the XML reply carries `<totalrecord>` and more `<record>`s. One call returns perPage×groupSize records.
 Attachments: /module/download/downfile.jsp?…&filename=<hex>.pdf&showname=<中文名.pdf> (no extension in the path).
+Variants (spec-variants "Hanweb classic"): rows whose text is truncated carry the full title in the `title`
+attribute and the date in `<b>`; the totalRecord a column declares is what the listing must add up to (a
+dataproxy that answers empty or 54 bytes leaves a recorded shortfall, not silence).
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import re
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from crawler import discovery
-from crawler.adapters.base import Adapter, Fetch, ListItem, form, iso_date
+from crawler.adapters.base import Adapter, Fetch, ListItem, form
 from crawler.discovery import Page
 
 _RECORD = re.compile(r"<record[^>]*>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
@@ -31,18 +34,37 @@ def _first_int(rx: re.Pattern, text: str) -> int | None:
     return int(next(g for g in m.groups() if g))
 
 
+_SIGNATURE = re.compile(r"<datastore>|dataproxy\.jsp|hanweb|/module/xxgk/|/module/jslib/", re.I)
+
+
+def _is_proxy_reply(page: Page) -> bool:
+    head = page.text.lstrip()[:300]
+    return head.startswith("<?xml") and "<datastore" in page.text[:2000] or head.startswith("<datastore")
+
+
 class HanwebAdapter(Adapter):
     name = "hanweb"
+    reads_replies = True
+
+    def claims(self, page: Page) -> bool:
+        if page.text.lstrip()[:1] in ("{", "["):
+            return False
+        return _is_proxy_reply(page) or bool(_SIGNATURE.search(page.text)) or \
+            bool(re.search(r"/col/col\d+", urlsplit(page.url).path))
 
     def list_items(self, page: Page) -> list[ListItem]:
         items = []
         for record in _RECORD.findall(page.text):
             for link in discovery.links_from_fragment(record, page.url, "cdata"):
-                items.append(ListItem(link.text, link.url, iso_date(re.sub(r"<[^>]+>", " ", record))))
-        if page.text.lstrip().startswith("<?xml") or "<datastore" in page.text[:200]:
+                date = link.date or discovery.iso_date(re.sub(r"<[^>]+>", " ", record))
+                items.append(ListItem(link.text, link.url, date))
+        if _is_proxy_reply(page):
             return items  # an XML proxy reply has nothing but records
         seen = {i.url for i in items}
         return items + [i for i in super().list_items(page) if i.url not in seen]
+
+    def declared_total(self, page: Page) -> int | None:
+        return _first_int(_TOTAL, page.text) or super().declared_total(page)
 
     def _params(self, page: Page) -> dict | None:
         """The jpage parameter object: from the nextgroup link's query, completed by the inline param object."""

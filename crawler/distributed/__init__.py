@@ -22,8 +22,11 @@ What lives in Redis (every key starts with the prefix, default `nianbao`):
     <p>:run                 hash: the seeded crawl (crawl_id, args, portals, run_id once the ingester made its row)
     <p>:portals             hash adcode -> registry row (JSON), for the ingester's `portals` table
     <p>:open                set of adcodes whose crawl is not finished; empty = the crawl is done
-    <p>:portal:<adcode>     hash: identity, pending, pages, ok_pages, platform, robots, moved, capped, done
-    <p>:portal:<adcode>:{seen,scope}        sets; :reports hash url -> row; :{columns,walls,failures} lists
+    <p>:portal:<adcode>     hash: identity, pending, pages, ok_pages, platform, robots, moved, capped, done,
+                            searched, trap_fruitless, trap_inflight, trap_refused, trap_skipped, failures_total
+    <p>:portal:<adcode>:{seen,scope,paths,useful_paths}  sets; :reports hash url -> row; :{columns,walls,failures,
+                            shortfalls,platform_hosts,search_forms,trap_examples} lists; :trap_paths hash; :listings
+                            hash listing -> {declared, reports, column}; :listing:<sha1> set of its record URLs
     <p>:items               list of items (JSON) for the ingester; <p>:body:<uuid> their bytes (raw strings)
     <p>:items:processing    items popped but not yet written (put back when an ingester restarts)
     <p>:validators          hash document key -> {sha256, etag, last_modified, headers, …} (written by the ingester)

@@ -97,9 +97,15 @@ class RedisPortalState(PortalState):
     moved = _scalar("moved")
     capped = _scalar("capped")
     done = _scalar("done")
+    searched = _scalar("searched")
     pending = _counter("pending")
     pages = _counter("pages")
     ok_pages = _counter("ok_pages")
+    trap_fruitless = _counter("trap_fruitless")
+    trap_inflight = _counter("trap_inflight")
+    trap_refused = _counter("trap_refused")
+    failures_total = _counter("failures_total")
+    trap_skipped = _counter("trap_skipped")
 
     def __init__(self, queue, adcode, name, url, column_url, platform_hint, region_names, *, publish: bool = True):
         server, keys = queue.server, queue.keys
@@ -112,6 +118,12 @@ class RedisPortalState(PortalState):
         self.columns = RedisList(server, self.key + ":columns")
         self.walls = RedisList(server, self.key + ":walls")
         self.failures = RedisList(server, self.key + ":failures")
+        self.shortfalls = RedisList(server, self.key + ":shortfalls")
+        self.platform_hosts = RedisList(server, self.key + ":platform_hosts")
+        self.search_forms = RedisList(server, self.key + ":search_forms")
+        self.trap_examples = RedisList(server, self.key + ":trap_examples")
+        self.paths = RedisSet(server, self.key + ":paths")
+        self.useful_paths = RedisSet(server, self.key + ":useful_paths")
         if publish:
             server.hset(self.key, "identity", json.dumps(
                 [adcode, name, url, column_url, platform_hint, self.region_names], ensure_ascii=False))
@@ -145,6 +157,46 @@ class RedisPortalState(PortalState):
 
     def add_report(self, url: str, row: dict) -> bool:
         return self.reports.add(url, row)
+
+    @property
+    def trap_paths(self) -> dict[str, int]:
+        return {k.decode(): int(v) for k, v in self.server.hgetall(self.key + ":trap_paths").items()}
+
+    def note_trap_path(self, key: str) -> int:
+        return self.server.hincrby(self.key + ":trap_paths", key, 1)
+
+    def note_path(self, url: str) -> bool:
+        from crawler.spiders.portals import _path_key
+
+        return not self.paths.add(_path_key(url))
+
+    def note_listing(self, listing: str, *, records: set[str], declared: int | None, reports: int,
+                     column: bool) -> int:
+        """The listing's records are a Redis set (SADD counts the new ones atomically); declared/reports/column in
+        a hash field per listing."""
+        import hashlib
+
+        records_key = f"{self.key}:listing:{hashlib.sha1(listing.encode()).hexdigest()[:16]}"
+        pipe = self.server.pipeline(transaction=True)
+        for url in records:
+            pipe.sadd(records_key, url)
+        pipe.hget(self.key + ":listings", listing)
+        results = pipe.execute()
+        info = _json(results[-1]) or {"declared": None, "reports": 0, "column": False, "records_key": records_key}
+        if declared and (info["declared"] is None or declared > info["declared"]):
+            info["declared"] = declared
+        info["reports"] += reports
+        info["column"] = info["column"] or column
+        self.server.hset(self.key + ":listings", listing, json.dumps(info))
+        return sum(results[:-1])
+
+    def listing_summary(self) -> list[dict]:
+        out = []
+        for listing, raw in self.server.hgetall(self.key + ":listings").items():
+            info = json.loads(raw)
+            out.append({"listing": listing.decode(), "declared": info["declared"], "reports": info["reports"],
+                        "column": info["column"], "collected": self.server.scard(info["records_key"])})
+        return out
 
 
 class SharedStates(dict):

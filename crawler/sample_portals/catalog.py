@@ -57,19 +57,24 @@ class Item:
         return self.kind == "report"
 
     def manifest_entry(self) -> dict:
+        host = {"host": self.extra["host"]} if self.extra.get("host", "main") != "main" else {}
+        # `listed`: the address the list gives when it is not where the page is served (a redirect in between)
+        path = self.extra.get("listed") or self.path
         if not self.is_report:
-            return {"path": self.path, "title": self.title, "kind": self.kind}
+            return {"path": path, "title": self.title, "kind": self.kind, **host}
         entry = {
-            "path": self.path, "title": self.title, "year": self.year, "unit_kind": self.unit_kind,
+            "path": path, "title": self.title, "year": self.year, "unit_kind": self.unit_kind,
             "unit": self.unit, "attachments": [a.path for a in self.attachments], "seed": self.seed,
             "content": {"html_from_seed": self.body_seed,
                         "files": [content.FILES[a.file][0] for a in self.attachments]},
-            "published": self.date.isoformat(),
+            "published": self.date.isoformat(), **host,
         }
         if self.note:
             entry["note"] = self.note
         if "fetch" in self.extra:  # the request that really delivers the content (Epoint shells)
             entry["fetch"] = self.extra["fetch"]
+        if self.extra.get("listed"):
+            entry["served_at"] = self.path
         return entry
 
 

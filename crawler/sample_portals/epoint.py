@@ -33,7 +33,7 @@ class Epoint(Portal):
     column_path = LIST_DIR + "moreinfo.html"
 
     def assign_paths(self) -> None:
-        for it in self.items:
+        for it in self.all_items:
             g = guid(self.county.adcode, it.key)
             it.extra["guid"] = g
             it.path = f"{LIST_DIR}showinfo.html?infoGuid={g}"
@@ -43,7 +43,7 @@ class Epoint(Portal):
                 att.ident = guid(self.county.adcode, it.key, "attach", k)
                 att.path = f"{ATTACH}?attachGuid={att.ident}&appUrlFlag=ztb007"
                 att.octet_stream = True
-        self.by_guid = {it.extra["guid"]: it for it in self.items}
+        self.by_guid = {it.extra["guid"]: it for it in self.all_items}
 
     def pdf_only(self, it: Item) -> bool:
         return bool(it.attachments) and it.attachments[0].file == "pdf" and not it.body_seed
@@ -140,3 +140,103 @@ $.ajax({{ url: "{DETAIL_API}", type: "post", dataType: "json",
 
     def manifest_extra(self) -> dict:
         return {"detail_api": DETAIL_API, "note": "report path = showinfo shell; content via the POST in `fetch`"}
+
+
+LIST_API = "/EWB-FRONT/rest/lightfrontaction/getgovinfolist"
+SHELL = "/dynamic/zwgk/govInfoPub.html"
+
+
+class EpointGovInfo(Portal):
+    """EWB-FRONT 信息公开 lists (spec-variants "Epoint", Xuzhou): category shells `/dynamic/zwgk/govInfoPub.html?
+    categorynum=<num>` whose list is POST /EWB-FRONT/rest/lightfrontaction/getgovinfolist with a JSON body
+    {siteGuid, categorynum, deptcode, pageIndex (1-based), pageSize} → {"custom": "<JSON string>": {data:
+    [{infourl (root-relative), realtitle, title (cut to 18 characters), infodate}], total}}. Articles are static
+    pages `/xxgk/<categorynum>/<date>/<guid>.html`; files via downloadZtbAttach.jspx."""
+    platform = "epoint-list"
+    site_guid = "7eb5f7f1-9041-43ad-8e13-8fcb82ea831a"
+    category = "003001005"
+    page_size = 5
+
+    @property
+    def column_path(self) -> str:
+        return f"{SHELL}?categorynum={self.category}"
+
+    def assign_paths(self) -> None:
+        for it in self.all_items:
+            g = guid(self.county.adcode, it.key)
+            it.path = f"/xxgk/{self.category}/{it.date:%Y%m%d}/{g}.html"
+            for k, att in enumerate(it.attachments):
+                att.ident = guid(self.county.adcode, it.key, "attach", k)
+                att.path = f"{ATTACH}?attachGuid={att.ident}&appUrlFlag=ztb007"
+                att.octet_stream = True
+
+    def route(self, req: Request) -> Response | None:
+        p = req.path
+        if p in ("/", "/index.html"):
+            return self.nav_page(self.site.name, [("/zwgk/index.html", "政务公开"), ("/zwfw/index.html", "政务服务")])
+        if p == "/zwgk/index.html":
+            return self.nav_page("政务公开", [(f"{SHELL}?categorynum=003001001", "政府信息公开指南"),
+                                            (f"{SHELL}?categorynum=003001002", "政府信息公开制度"),
+                                            (self.column_path, "政府信息公开年报")])
+        if p == SHELL:
+            return self.shell()
+        if p == LIST_API:
+            return self.list_api(req)
+        if p == ATTACH:
+            for path, (item, att) in self.files.items():
+                if att.ident == req.args.get("attachGuid"):
+                    return self.serve_file(item, att, disposition="raw-gbk")
+            return None
+        item = self.by_path.get(p)
+        if item is None or self.is_removed(item):
+            return None
+        return self.verbatim_seed(item) or self.article(item)
+
+    def shell(self) -> Response:
+        body = f"""<div class="ewb-location">当前位置：<a href="/">首页</a> &gt; <a href="/zwgk/index.html">政务公开</a></div>
+<ul class="ewb-info-list" id="infolist"></ul><div class="ewb-page" id="pager"></div>
+<script src="/js/jquery.min.js"></script>
+<script type="text/javascript">
+var siteGuid = "{self.site_guid}";
+var deptcode = "";
+var pageSize = "{self.page_size}";
+function load(pageIndex) {{
+  $.ajax({{ url: "{LIST_API}", type: "post", contentType: "application/json;charset=UTF-8", dataType: "json",
+    data: JSON.stringify({{ siteGuid: siteGuid, categorynum: Util.getUrlParams("categorynum"), deptcode: deptcode,
+                            pageIndex: pageIndex, pageSize: parseInt(pageSize) }}),
+    success: function (msg) {{ var c = JSON.parse(msg.custom); render(c.data); pager(c.total); }} }});
+}}
+load(1);
+</script>"""
+        return self.html(f"政务公开_{self.site.name}", body)
+
+    def list_api(self, req: Request) -> Response:
+        if req.method != "POST":
+            return Response(status=405, body=b"Method Not Allowed", content_type="text/plain", cacheable=False)
+        try:
+            params = json.loads(req.body or b"{}")
+            page, size = max(int(params.get("pageIndex", 1)), 1), max(int(params.get("pageSize", 10)), 1)
+        except (ValueError, TypeError, AttributeError):
+            return json_response({"custom": "", "status": {"code": 400, "text": "参数错误"}}, status=400)
+        items = self.items if params.get("siteGuid") == self.site_guid and \
+            params.get("categorynum") == self.category else []
+        rows = [{"infourl": it.path, "realtitle": it.title,
+                 "title": it.title if len(it.title) <= 18 else it.title[:18] + "...",
+                 "infodate": f"{it.date:%Y-%m-%d}"} for it in items[(page - 1) * size: page * size]]
+        custom = json.dumps({"data": rows, "total": len(items)}, ensure_ascii=False)
+        resp = json_response({"custom": custom, "status": {"code": 200, "text": ""}})
+        resp.cacheable = False
+        return resp
+
+    def article(self, item: Item) -> Response:
+        links = "".join(f'<p><a href="{esc(a.path)}">{esc(a.name)}</a></p>' for a in item.attachments)
+        body = f"""<div class="ewb-location">当前位置：<a href="/">首页</a> &gt; <a href="{self.column_path}">政府信息公开年报</a></div>
+<div class="ewb-article"><h2 class="ewb-article-tt">{esc(item.title)}</h2>
+<div class="ewb-article-info">发布时间：{item.date:%Y-%m-%d}</div>
+<div class="ewb-article-content">{self.body_html(item)}</div>
+{f'<div class="ewb-article-attach">附件：{links}</div>' if links else ''}</div>"""
+        return self.html(f"{item.title}_{self.site.name}", body, modified=self.item_modified(item))
+
+    def manifest_extra(self) -> dict:
+        return {"list_api": LIST_API, "site_guid": self.site_guid, "category": self.category,
+                "note": "POST JSON body; custom is a JSON string"}

@@ -7,6 +7,7 @@ page, page 0 == page 1, past the end -> empty articles. Details /gkmlpt/content/
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from .catalog import Item
@@ -21,13 +22,14 @@ class Gkmlpt(Portal):
     sid = "757012"
     cat_id = 3571
     first_post_id = 5627112
+    per_page = PER_PAGE
 
     @property
     def column_path(self) -> str:
         return f"/gkmlpt/annualreport#{self.cat_id}"
 
     def assign_paths(self) -> None:
-        for n, it in enumerate(self.items):
+        for n, it in enumerate(self.all_items):
             pid = self.first_post_id - 1931 * n
             it.extra["id"] = pid
             it.path = f"/gkmlpt/content/{pid // 1000000}/{pid // 1000}/post_{pid}.html"
@@ -60,7 +62,7 @@ class Gkmlpt(Portal):
         if p in ("/gkmlpt/index", "/gkmlpt/annualreport"):
             # the SPA shell: only _CONFIG and a <noscript> link tell where things are
             body = (f'<div id="app"></div><noscript><a href="/gkmlpt/annualreport#{self.cat_id}">政府信息公开年报</a></noscript>'
-                    f'{self.config_script()}<script src="/gkmlpt/static/js/app.js"></script>')
+                    f'{self.config_script()}<script src="/gkmlpt/static/js/app.js"></script>{self.index_extra()}')
             return self.html(f"政府信息公开_{self.site.name}", body)
         if p.startswith("/gkmlpt/api/all/"):
             return self.api(req, p[len("/gkmlpt/api/all/"):])
@@ -71,6 +73,9 @@ class Gkmlpt(Portal):
         if item is not None and not self.is_removed(item):
             return self.detail(item)
         return None
+
+    def index_extra(self) -> str:
+        return ""
 
     def article_json(self, it: Item, req: Request) -> dict:
         return {
@@ -94,7 +99,7 @@ class Gkmlpt(Portal):
             page = max(int(req.args.get("page", "1")), 1)  # page 0 is page 1
         except ValueError:
             page = 1
-        rows = self.items[(page - 1) * PER_PAGE: page * PER_PAGE]
+        rows = self.items[(page - 1) * self.per_page: page * self.per_page]
         return json_response({"classify": {"id": self.cat_id, "name": "政府信息公开年报", "post_count": len(self.items)},
                               "articles": [self.article_json(it, req) for it in rows], "total": len(self.items)})
 
@@ -117,4 +122,99 @@ class Gkmlpt(Portal):
 
     def manifest_extra(self) -> dict:
         return {"sid": self.sid, "category_id": self.cat_id, "api": f"/gkmlpt/api/all/{self.cat_id}?page={{n}}&sid={self.sid}",
-                "per_page": PER_PAGE}
+                "per_page": self.per_page}
+
+
+class GkmlptOnTrs(Gkmlpt):
+    """gkmlpt mounted on a host whose homepage and other pages are TRS (spec-variants "Guangdong gkmlpt"): the
+    platform is recognised per page, not from the homepage. Also: 9 articles per API page (not 100), some
+    articles dated only by `create_time` (epoch seconds), and a department sub-site under a path prefix with its
+    own small sid, category and attachments (`/sshjj/gkmlpt/…`, `/sshjj/attachment/…`)."""
+    platform = "gkmlpt-trs"
+    sid = "441284"
+    cat_id = 2629
+    first_post_id = 4318870
+    per_page = 9
+    sub, sub_sid, sub_cat, sub_name = "sshjj", "175", 721, "生态环境局"
+
+    def is_sub(self, it: Item) -> bool:
+        return it.unit == f"{self.county.short}{self.sub_name}"
+
+    def assign_paths(self) -> None:
+        super().assign_paths()
+        for it in self.all_items:
+            if self.is_sub(it):
+                it.path = f"/{self.sub}{it.path}"
+                for att in it.attachments:
+                    att.path = f"/{self.sub}{att.path}"
+
+    @property
+    def main_items(self) -> list[Item]:
+        return [it for it in self.items if not self.is_sub(it)]
+
+    def route(self, req: Request) -> Response | None:
+        p = req.path
+        if p in ("/", "/index.html"):
+            return self.trs_page(self.site.name, [("/xwzx/index.html", "新闻中心"), ("/zwgk/index.html", "政务公开")])
+        if p == "/zwgk/index.html":
+            return self.trs_page("政务公开", [("/gkmlpt/index", "政府信息公开"), ("/zwgk/zcjd/index.html", "政策解读")])
+        prefix = f"/{self.sub}"
+        if p == f"{prefix}/gkmlpt/index":
+            cfg = {"SID": self.sub_sid, "TREE": [{"id": self.sub_cat, "name": "政府信息公开年报", "jump_url": "",
+                                                  "post_count": len(self.sub_items()), "children": []}]}
+            body = (f'<div id="app"></div><script>window._CONFIG = {json.dumps(cfg, ensure_ascii=False)};</script>'
+                    f'<script src="{prefix}/gkmlpt/static/js/app.js"></script>')
+            return self.html(f"{self.county.short}{self.sub_name}信息公开_{self.site.name}", body)
+        if p.startswith(f"{prefix}/gkmlpt/api/all/"):
+            if p != f"{prefix}/gkmlpt/api/all/{self.sub_cat}" or req.args.get("sid") != self.sub_sid:
+                return json_response({"classify": {"post_count": 0}, "articles": [], "total": 0})
+            rows = self.sub_items()
+            return json_response({"classify": {"id": self.sub_cat, "post_count": len(rows)},
+                                  "articles": [self.article_json(it, req) for it in rows], "total": len(rows)})
+        return super().route(req)
+
+    def sub_items(self) -> list[Item]:
+        return [it for it in self.items if self.is_sub(it)]
+
+    def trs_page(self, title: str, links: list[tuple[str, str]]) -> Response:
+        lis = "".join(f'<li><a href="{esc(h)}">{esc(t)}</a></li>' for h, t in links)
+        body = (f'<div class="position">当前位置：<a href="/" class="CurrChnlCls">首页</a></div><ul class="nav">{lis}</ul>'
+                f'<div class="TRS_Editor"><p>{esc(title)}</p></div>')
+        return self.html(f"{title}_{self.site.name}", body)
+
+    def config_script(self, extra: dict | None = None) -> str:
+        cfg = {"SID": self.sid, "TREE": self.tree(), "SITE_NAME": self.site.name, **(extra or {})}
+        return f"<script>window._CONFIG = {json.dumps(cfg, ensure_ascii=False)};</script>"
+
+    def tree(self) -> list[dict]:
+        # name before id: the node is found by reading the object, not by the order of its keys
+        return [{"name": "政府信息公开指南", "id": 2601, "children": []},
+                {"name": "政府信息公开年报", "id": self.cat_id, "post_count": len(self.main_items), "children": []}]
+
+    def index_extra(self) -> str:
+        return f'<p><a href="/{self.sub}/gkmlpt/index">{self.sub_name}信息公开</a></p>'
+
+    def api(self, req: Request, cat: str) -> Response:
+        if cat != str(self.cat_id) or req.args.get("sid") != self.sid:
+            return json_response({"classify": {"post_count": 0}, "articles": [], "total": 0})
+        try:
+            page = max(int(req.args.get("page", "1")), 1)
+        except ValueError:
+            page = 1
+        items = self.main_items
+        rows = items[(page - 1) * self.per_page: page * self.per_page]
+        return json_response({"classify": {"id": self.cat_id, "post_count": len(items)},
+                              "articles": [self.article_json(it, req) for it in rows], "total": len(items)})
+
+    def article_json(self, it: Item, req: Request) -> dict:
+        data = super().article_json(it, req)
+        if it.extra["id"] % 2:  # dated only by create_time (epoch seconds)
+            for key in ("created_at", "display_publish_time", "date"):
+                data.pop(key)
+            data["create_time"] = int(dt.datetime(it.date.year, it.date.month, it.date.day, 9, 30,
+                                                  tzinfo=dt.timezone(dt.timedelta(hours=8))).timestamp())
+        return data
+
+    def manifest_extra(self) -> dict:
+        return {**super().manifest_extra(), "sub_site": {"prefix": f"/{self.sub}", "sid": self.sub_sid,
+                                                          "category_id": self.sub_cat}}

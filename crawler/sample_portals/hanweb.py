@@ -103,7 +103,7 @@ class HanwebClassic(HanwebArticles):
         return f"/col/col{self.column_id}/index.html"
 
     def assign_paths(self) -> None:
-        for n, it in enumerate(self.items):
+        for n, it in enumerate(self.all_items):
             d = it.date
             it.extra["id"] = self.first_article_id - 211 * n
             it.path = f"/art/{d.year}/{d.month}/{d.day}/art_{self.column_id}_{it.extra['id']}.html"
@@ -210,7 +210,7 @@ class HanwebJpaas(HanwebArticles):
 
     def assign_paths(self) -> None:
         """Every third item is new-style (/col/colPAGE/art/Y/art_<hex>.html); the rest classic /art/Y/M/D/."""
-        for n, it in enumerate(self.items):
+        for n, it in enumerate(self.all_items):
             d = it.date
             if n % 3 == 0:
                 it.path = f"/col/col{self.page_id}/art/{d.year}/art_{hex32(self.county.adcode, it.key)}.html"
@@ -239,14 +239,14 @@ class HanwebJpaas(HanwebArticles):
             return self.nav_page("政府信息公开", [("/col/col1229565781/index.html", "政府信息公开指南"),
                                               (self.column_path, "政府信息公开年报")])
         if p == self.column_path:
-            return self.shell()
+            return self.shell(req)
         if p == "/cms_files/default/script/AuthorizedRead/unitbuild.js":
             return Response(body=UNITBUILD_JS.encode(), content_type="application/javascript")
         if p == UNIT_API:
             return self.unit_api(req)
         return self.article_route(req)
 
-    def shell(self) -> Response:
+    def shell(self, req: Request) -> Response:
         qd = json.dumps(self.query_data(), ensure_ascii=False).replace('"', "'").replace(", ", ",").replace(": ", ":")
         body = f"""<div class="main"><div class="bt-position">当前位置：<a href="/">首页</a> &gt; 政府信息公开年报</div>
 <div id="xxgk-list"><script type="text/javascript" src="/cms_files/default/script/AuthorizedRead/unitbuild.js" url="{UNIT_API}" queryData="{esc(qd)}" paramJson="{esc(json.dumps({'pageNo': 1, 'pageSize': self.page_size, 'search': ''}))}"></script></div></div>"""
@@ -265,17 +265,64 @@ class HanwebJpaas(HanwebArticles):
             size = max(int(param.get("pageSize", self.page_size)), 1)
         except (ValueError, TypeError, AttributeError):
             return json_response({"success": False, "code": "500", "message": "paramJson格式错误", "data": {}})
+        return json_response({"success": True, "code": "200", "message": "生成成功",
+                              "data": {"html": self.page_html(req, page_no, size)}})
+
+    def page_html(self, req: Request, page_no: int, size: int) -> str:
+        """One page of the list as the API writes it: <ul> rows and the pagination table."""
         rows = self.items[(page_no - 1) * size: page_no * size]
         lis = "".join(
             f"<li class=clearfix><a class=bt-left title='{esc(it.title)}' href='{esc(self.link(it, req))}' target=_blank>"
             f"{esc(it.title)}</a><span class=bt-right>{it.date:%Y-%m-%d}</span></li>" for it in rows)
         pager = (f"<table class='pagination default_pgToolbar' count='{len(self.items)}' rows='{size}' pageNo='{page_no}'"
                  f" unitUrl='{UNIT_API}'><tr><td>共{len(self.items)}条 {page_no}/{max(1, math.ceil(len(self.items) / size))}页</td></tr></table>")
-        return json_response({"success": True, "code": "200", "message": "生成成功", "data": {"html": f"<ul>{lis}</ul>{pager}"}})
+        return f"<ul>{lis}</ul>{pager}"
 
     def manifest_extra(self) -> dict:
         return {"api": {"path": UNIT_API, "query_data": self.query_data(), "page_size": self.page_size,
                         "note": "relative links resolve against column_path"}}
+
+
+class HanwebJpaas2(HanwebJpaas):
+    """The second jpaas dialect (spec-variants "Hanweb jpaas"): queryData is a JavaScript literal holding `null` and
+    a paramJson value that is itself JSON (`'paramJson':'{"pageNo":1,"pageSize":10}'` — swapping quotes breaks
+    it), parseType spelt `buildstatic`, `editType`, a 32-hex pageId and a template's free-text tagId; the shell
+    carries page 1 statically, the API the rest."""
+    platform = "jpaas2"
+    page_id = "9d1c2a6f0b7e4c1f8a3e5b2d6c4f7a10"
+    jpaas_web_id = 66
+    tag_id = "当前栏目_list"
+    tpl_set_id = "b7e14f4c2d9a4e0c9f3a6d58e2c1b047"
+    page_size = 10
+    first_article_id = 4419023
+
+    def query_data(self) -> dict:
+        return {"webId": str(self.jpaas_web_id), "pageId": self.page_id, "parseType": "buildstatic",
+                "pageType": "column", "tagId": self.tag_id, "tplSetId": self.tpl_set_id, "editType": "null"}
+
+    def route(self, req: Request) -> Response | None:
+        p = req.path
+        if p in ("/", "/index.html"):
+            return self.nav_page(self.site.name, [("/col/col1639/index.html", "政务公开"), ("/col/col1640/index.html", "新闻中心")])
+        if p == "/col/col1639/index.html":
+            return self.nav_page("政务公开", [("/col/col1641/index.html", "政府信息公开"), ("/col/col1642/index.html", "政策解读")])
+        if p == "/col/col1641/index.html":
+            return self.nav_page("政府信息公开", [("/col/col1643/index.html", "政府信息公开指南"),
+                                              (self.column_path, "政府信息公开年报")])
+        return super().route(req)
+
+    def shell(self, req: Request) -> Response:
+        literal = ("{'webId':'%s','pageId':'%s','parseType':'buildstatic','pageType':'column','tagId':'%s',"
+                   "'tplSetId':'%s','editType':null,'paramJson':'{\"pageNo\":1,\"pageSize\":%d}'}"
+                   % (self.jpaas_web_id, self.page_id, self.tag_id, self.tpl_set_id, self.page_size))
+        body = f"""<div class="main"><div class="bt-position">当前位置：<a href="/">首页</a> &gt; 政府信息公开年报</div>
+<div id="list-{self.page_id[:8]}">{self.page_html(req, 1, self.page_size)}
+<script type="text/javascript" src="/cms_files/default/script/AuthorizedRead/unitbuild.js" url="{UNIT_API}" queryData="{esc(literal)}"></script></div></div>"""
+        return self.html(f"{self.column_name}_{self.site.name}", body)
+
+    def manifest_extra(self) -> dict:
+        return {"api": {"path": UNIT_API, "query_data": self.query_data(), "page_size": self.page_size,
+                        "note": "queryData is a JS literal: null, and paramJson as a JSON string inside it"}}
 
 
 UNITBUILD_JS = """/* jpaas unit builder: fetches the list HTML for the script tag's queryData and inserts it */

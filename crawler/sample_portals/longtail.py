@@ -30,7 +30,7 @@ class LongTail(Portal):
     first_article_id = 7372816
 
     def assign_paths(self) -> None:
-        for n, it in enumerate(self.items):
+        for n, it in enumerate(self.all_items):
             d = it.date
             it.extra["id"] = self.first_article_id - 101 * n
             it.path = f"{ARTICLE_DIR}{d:%Y%m}/t{d:%Y%m%d}_{it.extra['id']}.html"

@@ -1,8 +1,16 @@
-"""Base class of a sample portal: one county site on one port.
+"""Base class of a sample portal: one county site on one port (plus, for some families, other hosts).
 
-A family module subclasses Portal, lays the catalog items out as URLs (`assign_paths`) and answers requests
-(`route`). This class holds what every family shares: the variant switch used between two crawls, the
-manifest, file serving, and the generic 首页 → 政务公开 → 政府信息公开 navigation pages.
+A family module subclasses Portal, lays the catalog items out as URLs (`assign_paths`, over `all_items`) and
+answers requests (`route`; `req.vhost` says which of the portal's hosts was asked). This class holds what every
+family shares: the variant switch used between two crawls, the manifest, file serving, and the generic
+首页 → 政务公开 → 政府信息公开 navigation pages.
+
+Variants: "original" and "changed". The changed variant edits one number in one report, withdraws one report (the
+lists no longer show it, its page and attachments answer 404) and adds one report (listed and served only then).
+`items` is what the lists show in the current variant (newest first); `all_items` everything, in both.
+
+Hosts: `extra_hosts` names further hosts the portal runs (a 信息公开 platform on its own host); the server binds
+each on 127.0.0.2 and tells the portal its URLs (`host_urls`). Items carry `extra["host"]` when they live there.
 """
 from __future__ import annotations
 
@@ -28,19 +36,47 @@ class Portal:
     declared_charset = None    # what headers/meta say (default: charset)
     robots_txt = "User-agent: *\nAllow: /\n"
     header_charset = True      # False: Content-Type without charset (only <meta> tells)
+    extra_hosts: tuple[str, ...] = ()  # other hosts this portal runs, by name (bound on 127.0.0.2)
+    inflight_limit: int | None = None  # answer 429 when more requests than this are open at once on one host
+    hold: float = 0.0          # seconds a request is held open waiting for more to arrive (concurrency tests)
+    with_added = True          # the changed variant adds a report
 
     def __init__(self, county: catalog.County, port_offset: int, items: list[catalog.Item]):
         self.county = county
         self.port_offset = port_offset
         self.variant = "original"
+        self.host_urls: dict[str, str] = {}  # vhost -> base URL, set by the server once bound
         self.site = SiteInfo(name=county.government, host_unit=f"{county.government}办公室",
                              site_code=county.adcode + PROVINCE_SITE_SUFFIX,
                              icp=f"{county.province_abbr}ICP备{int(county.adcode) * 37 % 10**8:08d}号-1")
-        self.items = items
+        self.all_items = list(items)
+        self.added = self.added_item() if self.with_added and any(it.is_report for it in items) else None
+        if self.added is not None:
+            self.all_items.append(self.added)  # last: the other items keep their ids and paths
+        self._visible: dict[str, list[catalog.Item]] = {}
         self.assign_paths()
-        self.by_path = {it.path: it for it in self.items}
-        self.files = {a.path: (it, a) for it in self.items for a in it.attachments}
+        self.by_path = {it.path: it for it in self.all_items}
+        self.files = {a.path: (it, a) for it in self.all_items for a in it.attachments}
         self.edited, self.removed = self.choose_changes()
+
+    @property
+    def items(self) -> list[catalog.Item]:
+        """What the lists show in the current variant, newest first."""
+        if self.variant not in self._visible:
+            self._visible[self.variant] = sorted((it for it in self.all_items if self.lists(it)),
+                                                 key=lambda it: (it.date, it.key), reverse=True)
+        return self._visible[self.variant]
+
+    def added_item(self) -> catalog.Item:
+        """The report the changed variant adds: a department's late 2023 report, with seed text."""
+        unit = f"{self.county.short}审计局"
+        item = catalog.Item("added-2023", "report", f"{unit}2023年政府信息公开工作年度报告", dt.date(2024, 5, 20),
+                            2023, "department", unit, body_seed=catalog.SEED_IDS[0])
+        return item
+
+    def url_of(self, vhost: str, path: str) -> str:
+        """Absolute URL of a path on one of this portal's hosts."""
+        return self.host_urls.get(vhost, "") + path
 
     # --- to be provided by families -------------------------------------------------------------------
     def assign_paths(self) -> None:
@@ -62,14 +98,25 @@ class Portal:
     # --- variant switch (between two crawls) --------------------------------------------------------------
     def choose_changes(self) -> tuple[catalog.Item | None, catalog.Item | None]:
         """The "changed" variant edits one number in the seed report (or the first report reusing seed text)
-        and removes the first department report (its page and attachments answer 404; lists still link it)."""
-        reports = [it for it in self.items if it.is_report]
+        and withdraws the first department report (unlisted; its page and attachments answer 404)."""
+        reports = [it for it in self.all_items if it.is_report and it is not self.added]
         edited = next((it for it in reports if it.seed), None) or next((it for it in reports if it.body_seed), None)
         removed = next((it for it in reports if it.unit_kind == "department" and it is not edited), None)
         return edited, removed
 
+    def lists(self, item: catalog.Item) -> bool:
+        """Do the lists show this item in the current variant?"""
+        if self.variant == "changed":
+            return item is not self.removed
+        return item is not self.added
+
+    def serves(self, item: catalog.Item) -> bool:
+        """Is this item's page served in the current variant? (What is listed is served.)"""
+        return self.lists(item)
+
     def is_removed(self, item: catalog.Item) -> bool:
-        return self.variant == "changed" and item is self.removed
+        """Not published in the current variant (removed in "changed", not yet added in "original"): 404."""
+        return not self.serves(item)
 
     def item_modified(self, item: catalog.Item) -> dt.datetime:
         if self.variant == "changed" and item is self.edited:
@@ -102,6 +149,20 @@ class Portal:
             text = content.apply_edit(text, content.SEED_EDITS[item.seed])
         ctype = f"text/html; charset={seed_page.declared or 'utf-8'}" if self.header_charset else "text/html"
         return Response(body=text.encode(seed_page.codec), content_type=ctype, last_modified=self.item_modified(item))
+
+    def item_or_file(self, path: str) -> Response | None:
+        """The page of the item at this path, or the attachment file at it, as the current variant serves them;
+        None when there is none (the caller answers 404)."""
+        if path in self.files:
+            item, att = self.files[path]
+            return self.serve_file(item, att)
+        item = self.by_path.get(path)
+        if item is None or self.is_removed(item):
+            return None
+        return self.verbatim_seed(item) or self.article(item)
+
+    def article(self, item: catalog.Item) -> Response:
+        raise NotImplementedError
 
     # --- files --------------------------------------------------------------------------------------------
     def serve_file(self, item: catalog.Item, att: catalog.Attachment, *, disposition: str | None = None,
@@ -141,20 +202,28 @@ class Portal:
 
     # --- manifest -----------------------------------------------------------------------------------------
     def manifest(self) -> dict:
+        original = [it for it in self.all_items if it is not self.added]
+        original.sort(key=lambda it: (it.date, it.key), reverse=True)
         entry = {
             "adcode": self.county.adcode, "name": self.county.name, "platform": self.platform,
             "port_offset": self.port_offset, "home_path": self.home_path, "column_path": self.column_path,
             "expected_status": self.expected_status, "charset": self.charset,
-            "reports": [it.manifest_entry() for it in self.items if it.is_report],
-            "noise": [it.manifest_entry() for it in self.items if not it.is_report],
+            "reports": [it.manifest_entry() for it in original if it.is_report],
+            "noise": [it.manifest_entry() for it in original if not it.is_report],
         }
+        if self.extra_hosts:
+            entry["hosts"] = list(self.extra_hosts)
         changes = {}
         if self.edited is not None:
             edit = content.SEED_EDITS[self.edited.body_seed]
-            changes["edited"] = {"path": self.edited.path, "anchor": edit.anchor, "before": edit.before,
-                                 "after": edit.after}
+            listed = self.edited.manifest_entry()
+            changes["edited"] = {"path": listed["path"], "anchor": edit.anchor, "before": edit.before,
+                                 "after": edit.after, **({"host": listed["host"]} if "host" in listed else {})}
         if self.removed is not None:
-            changes["removed"] = [self.removed.path] + [a.path for a in self.removed.attachments]
+            listed = self.removed.manifest_entry()
+            changes["removed"] = [listed["path"]] + [a.path for a in self.removed.attachments]
+        if self.added is not None:
+            changes["added"] = self.added.manifest_entry()
         if changes:
             entry["changes"] = changes
         entry.update(self.manifest_extra())

@@ -29,6 +29,20 @@ SANSHUI = County("440607", "三水区", "三水区", "佛山市", "粤",
 JINTANG = County("510121", "金堂县", "金堂县", "成都市", "蜀")
 CHANGFENG = County("340121", "长丰县", "长丰县", "合肥市", "皖")
 SHUNYI = County("110113", "顺义区", "顺义区", "北京市", "京", townships=("仁和镇", "李桥镇"))
+# the second generation of sample portals (issue 10): other variants of the families, and new families
+RUIAN = County("330381", "瑞安市", "瑞安市", "温州市", "浙", townships=("安阳街道", "塘下镇", "马屿镇"))
+SIHUI = County("441284", "四会市", "四会市", "肇庆市", "粤", departments=("教育局", "财政局", "生态环境局", "民政局"),
+               townships=("东城街道", "大沙镇"))
+XIANYOU = County("350322", "仙游县", "仙游县", "莆田市", "闽", townships=("鲤城街道", "榜头镇", "郊尾镇"))
+MIANZHU = County("510683", "绵竹市", "绵竹市", "德阳市", "蜀", townships=("剑南街道", "汉旺镇"))
+HUINING = County("620422", "会宁县", "会宁县", "白银市", "甘", townships=("会师镇", "郭城驿镇"))
+FENGXIAN = County("320321", "丰县", "丰县", "徐州市", "苏", townships=("凤城街道", "华山镇"))
+JINGAN = County("360925", "靖安县", "靖安县", "宜春市", "赣", townships=("双溪镇", "仁首镇"))
+JIEXI = County("445222", "揭西县", "揭西县", "揭阳市", "粤", townships=("河婆街道", "棉湖镇", "凤江镇"))
+MENYUAN = County("632221", "门源回族自治县", "门源县", "海北藏族自治州", "青", townships=("浩门镇", "青石嘴镇"))
+DATONG = County("630121", "大通回族土族自治县", "大通县", "西宁市", "青", townships=("桥头镇", "城关镇"))
+GUSU = County("320508", "姑苏区", "姑苏区", "苏州市", "苏", townships=("平江街道", "沧浪街道", "双塔街道"))
+LONGQUAN = County("331181", "龙泉市", "龙泉市", "丽水市", "浙", townships=("龙渊街道", "八都镇"))
 
 
 def _d(y, m, d) -> dt.date:
@@ -91,6 +105,54 @@ def jingyuan_items() -> list[Item]:
     return items
 
 
+def ruian_items() -> list[Item]:
+    items = standard_items(RUIAN, gov_years=range(2019, 2024), office_years=(2023,), dept_years=(2023,),
+                           town_years=(2023,), recipe_offset=3)
+    trad = next(it for it in items if it.key == "gov-2021")  # listed in Traditional script
+    trad.title = "瑞安市人民政府2021年政府信息公開工作年度報告"
+    trad.note = "title in Traditional script"
+    return items
+
+
+def xianyou_items() -> list[Item]:
+    from .fujian import fujian_note
+
+    items = standard_items(XIANYOU, gov_years=range(2016, 2024), office_years=(2022, 2023), dept_years=(2023,),
+                           town_years=(2023,), recipe_offset=6)
+    fujian_note(next(it for it in items if it.key == "gov-2016"))
+    return items
+
+
+def second_generation() -> list[Portal]:
+    """One more variant per family and the families of portal-variants.md (issue 10)."""
+    from . import busy, deya, epoint, fujian, gkmlpt, hanweb, jsonlist, openinfo, powereasy, search, trap, ucap
+
+    return [
+        hanweb.HanwebJpaas2(RUIAN, 11, ruian_items()),
+        gkmlpt.GkmlptOnTrs(SIHUI, 12, standard_items(SIHUI, gov_years=range(2019, 2024), office_years=(2023,),
+                                                     dept_years=(2022, 2023), town_years=(2023,), recipe_offset=2)),
+        fujian.FujianTrs(XIANYOU, 13, xianyou_items()),
+        deya.Deya(MIANZHU, 14, standard_items(MIANZHU, gov_years=range(2020, 2024), dept_years=(2023,),
+                                              town_years=(2023,), recipe_offset=5)),
+        ucap.UcapSearch(HUINING, 15, standard_items(HUINING, gov_years=range(2020, 2024), office_years=(2023,),
+                                                    dept_years=(2023,), town_years=(2023,), recipe_offset=7)),
+        epoint.EpointGovInfo(FENGXIAN, 16, standard_items(FENGXIAN, gov_years=range(2020, 2024), dept_years=(2023,),
+                                                          town_years=(2023,), recipe_offset=1)),
+        powereasy.PowerEasy(JINGAN, 17, standard_items(JINGAN, gov_years=range(2018, 2024), office_years=(2023,),
+                                                       dept_years=(2023,), town_years=(2023,), recipe_offset=4)),
+        openinfo.OpenInfo(JIEXI, 18, standard_items(JIEXI, gov_years=range(2021, 2024), office_years=(2022, 2023),
+                                                    dept_years=(2023,), town_years=(2023,), recipe_offset=0)),
+        busy.Busy(MENYUAN, 19, standard_items(MENYUAN, gov_years=range(2020, 2024), dept_years=(2023,),
+                                              town_years=(2023,), noise_years=(2023,), recipe_offset=1)),
+        trap.Trap(DATONG, 20, standard_items(DATONG, gov_years=range(2019, 2024), dept_years=(2023,),
+                                             town_years=(2023,), recipe_offset=3)),
+        jsonlist.JsonList(GUSU, 21, standard_items(GUSU, gov_years=range(2020, 2024), office_years=(2023,),
+                                                   dept_years=(2023,), town_years=(2023,), recipe_offset=6)),
+        search.SearchOnly(LONGQUAN, 22, standard_items(LONGQUAN, gov_years=range(2020, 2024), dept_years=(2023,),
+                                                       town_years=(2023,), recipe_offset=2)),
+    ]
+
+
 def build_portals() -> list[Portal]:
     """Fresh portal objects (each server gets its own, so variants never leak between servers)."""
     from . import blocked, epoint, gkmlpt, hanweb, longtail, trs
@@ -109,4 +171,4 @@ def build_portals() -> list[Portal]:
         blocked.Jiasule521(CHANGFENG, 9, []),
         trs.RobotsTrs(SHUNYI, 10, standard_items(SHUNYI, gov_years=(2022, 2023), dept_years=(2023,),
                                                  town_years=(2023,), noise_years=(2023,), recipe_offset=2)),
-    ]
+    ] + second_generation()

@@ -5,8 +5,18 @@
 Port of a portal = port base + its manifest `port_offset` (base 0 = any free ports). When listening, one JSON
 line goes to stdout: {"ready": true, "urls": {adcode: base URL}}.
 
+A portal with `extra_hosts` gets one more server per extra host, on 127.0.0.2 (port base + 100 + offset, or a
+free port); the portal is told every host's URL (`Portal.host_urls`) and sees which host was asked (`req.vhost`).
+
+Every server counts the requests open on it at once (from the moment a request is read until its answer is
+ready, so the count never exceeds what the client has in flight): `max_inflight` per host is in /__stats and
+`ServerHandle.inflight()`. A portal with `inflight_limit` answers 429 (Retry-After: 1) to a request that finds
+more than that many open; with `hold` > 0 each request waits (a threading.Condition, not a sleep loop) until one
+more than the limit is open or `hold` seconds passed — so a client that would send one request too many is caught.
+
 Every port also answers two control paths (never logged, never listed):
-  GET  /__stats    -> {"adcode", "variant", "total", "requests": {"GET /path?query": n}, "statuses": {...}}
+  GET  /__stats    -> {"adcode", "variant", "total", "requests": {"GET /path?query": n}, "statuses": {...},
+                       "max_inflight", "over_limit"}
   POST /__control  -> body JSON {"variant": "changed"|"original", "reset_log": true} (form fields work too)
 
 In tests use start_servers(): it returns a handle with .urls, .set_variant(), .request_log(), .stop().
@@ -26,7 +36,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .portal import Portal
-from .web import Request, Response, http_date, is_not_modified, json_response
+from .web import Request, Response, finalize, header_lines, json_response
 
 VARIANTS = ("original", "changed")
 
@@ -63,9 +73,42 @@ class PortalHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address, portal: Portal, log: RequestLog, state: "StateDir | None"):
-        self.portal, self.log, self.state = portal, log, state
+    def __init__(self, address, portal: Portal, log: RequestLog, state: "StateDir | None", vhost: str = "main"):
+        self.portal, self.log, self.state, self.vhost = portal, log, state, vhost
+        self.cond = threading.Condition()
+        self.inflight = self.max_inflight = self.over_limit = 0
+        self.open: dict[int, str] = {}  # requests open now: handler id -> "METHOD path"
+        self.crowds: list[list[str]] = []  # what was open each time more than two were (evidence for tests)
         super().__init__(address, PortalRequestHandler)
+
+    def enter(self, what: str = "") -> bool:
+        """A request is open; False when it is one too many (the portal's inflight_limit)."""
+        portal = self.portal
+        with self.cond:
+            self.inflight += 1
+            self.open[threading.get_ident()] = what
+            self.max_inflight = max(self.max_inflight, self.inflight)
+            if self.inflight > 2 and len(self.crowds) < 20:
+                self.crowds.append(sorted(self.open.values()))
+            over = portal.inflight_limit is not None and self.inflight > portal.inflight_limit
+            if over:
+                self.over_limit += 1
+            self.cond.notify_all()
+            if not over and portal.hold > 0:
+                limit = portal.inflight_limit or 2
+                self.cond.wait_for(lambda: self.inflight > limit, timeout=portal.hold)
+            return not over
+
+    def leave(self) -> None:
+        with self.cond:
+            self.inflight -= 1
+            self.open.pop(threading.get_ident(), None)
+            self.cond.notify_all()
+
+    def reset_counts(self) -> None:
+        with self.cond:
+            self.max_inflight = self.over_limit = 0
+            self.crowds = []
 
 
 class PortalRequestHandler(BaseHTTPRequestHandler):
@@ -91,40 +134,37 @@ class PortalRequestHandler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        address = self.server.server_address
         req = Request(method=self.command, path=unquote(split.path, errors="replace"), query=split.query,
                       headers={k.lower(): v for k, v in self.headers.items()}, body=body,
-                      host=self.headers.get("Host") or f"127.0.0.1:{self.server.server_address[1]}")
+                      host=self.headers.get("Host") or f"{address[0]}:{address[1]}", vhost=self.server.vhost)
         portal = self.server.portal
         if req.path == "/__stats":
             return self.send(req, _uncached(self.stats(portal)))
         if req.path == "/__control" and req.method == "POST":
             return self.send(req, _uncached(self.control(portal, req)))
+        admitted = self.server.enter(f"{req.method} {req.path}{'?' + req.query if req.query else ''}")
         try:
-            resp = portal.handle(req)
+            if not admitted:
+                resp = Response(status=429, body=b"<h1>429 Too Many Requests</h1>", content_type="text/html",
+                                headers=[("Retry-After", "1")], cacheable=False)
+            else:
+                resp = portal.handle(req)
         except Exception:  # a bug in one page must not kill the server: answer 500 and say why on stderr
             traceback.print_exc()
             resp = Response(status=500, body=b"<h1>500 Internal Server Error</h1>", cacheable=False)
-        conditional = req.method in ("GET", "HEAD") and resp.status == 200 and resp.cacheable
-        if conditional and is_not_modified(req, resp):
-            resp = Response(status=304, body=b"", content_type=None, last_modified=resp.last_modified,
-                            headers=[("ETag", resp.etag)], cacheable=False)
-        elif conditional:
-            resp.headers.append(("ETag", resp.etag))
-        self.server.log.add({"adcode": portal.county.adcode, "method": req.method,
+        finally:
+            self.server.leave()  # before the answer is sent: the client still counts it in flight
+        resp = finalize(req, resp)
+        self.server.log.add({"adcode": portal.county.adcode, "host": req.vhost, "method": req.method,
                              "path": req.path + (f"?{req.query}" if req.query else ""),
                              "status": resp.status, "time": time.time()})
         self.send(req, resp)
 
     def send(self, req: Request, resp: Response) -> None:
         self.send_response(resp.status)
-        if resp.content_type:
-            self.send_header("Content-Type", resp.content_type)
-        if resp.last_modified is not None and (resp.cacheable or resp.status == 304):
-            self.send_header("Last-Modified", http_date(resp.last_modified))
-        for name, value in resp.headers:
+        for name, value in header_lines(resp):
             self.send_header(name, value)
-        if resp.status != 304:
-            self.send_header("Content-Length", str(len(resp.body)))
         self.end_headers()
         if req.method != "HEAD" and resp.status != 304:
             self.wfile.write(resp.body)
@@ -134,7 +174,8 @@ class PortalRequestHandler(BaseHTTPRequestHandler):
         requests = collections.Counter(f"{e['method']} {e['path']}" for e in entries)
         statuses = collections.Counter(str(e["status"]) for e in entries)
         return json_response({"adcode": portal.county.adcode, "variant": portal.variant, "total": len(entries),
-                              "requests": dict(requests), "statuses": dict(statuses)})
+                              "requests": dict(requests), "statuses": dict(statuses),
+                              "max_inflight": self.server.max_inflight, "over_limit": self.server.over_limit})
 
     def control(self, portal: Portal, req: Request) -> Response:
         try:
@@ -182,8 +223,14 @@ class ServerHandle:
         self._servers = servers
         self._log = log
         self.portals = {s.portal.county.adcode: s.portal for s in servers}
-        self.ports = {s.portal.county.adcode: s.server_address[1] for s in servers}
+        self.ports = {s.portal.county.adcode: s.server_address[1] for s in servers if s.vhost == "main"}
         self.urls = {adcode: f"http://127.0.0.1:{port}" for adcode, port in self.ports.items()}
+        self.host_urls: dict[str, dict[str, str]] = {}
+        for s in servers:
+            self.host_urls.setdefault(s.portal.county.adcode, {})[s.vhost] = \
+                f"http://{s.server_address[0]}:{s.server_address[1]}"
+        for adcode, portal in self.portals.items():
+            portal.host_urls = dict(self.host_urls[adcode])
         self._threads = [threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
                          for s in servers]
         for t in self._threads:
@@ -205,6 +252,14 @@ class ServerHandle:
 
     def reset_log(self) -> None:
         self._log.reset()
+        for s in self._servers:
+            s.reset_counts()
+
+    def inflight(self) -> dict[tuple[str, str], dict]:
+        """{(adcode, vhost): {"max": most requests open at once, "over_limit": requests answered 429 for it,
+        "crowds": what was open each time more than two were}} since the start or the last reset_log()."""
+        return {(s.portal.county.adcode, s.vhost): {"max": s.max_inflight, "over_limit": s.over_limit,
+                                                    "crowds": list(s.crowds)} for s in self._servers}
 
     def stop(self) -> None:
         for s in self._servers:
@@ -237,13 +292,17 @@ def start_servers(port_base: int = 0, state: str | Path | None = None,
             portal.variant = saved.get(portal.county.adcode, portal.variant)
             port = port_base + portal.port_offset if port_base else 0
             servers.append(PortalHTTPServer(("127.0.0.1", port), portal, log, state_dir))
+            for k, vhost in enumerate(portal.extra_hosts):
+                port = port_base + 100 * (k + 1) + portal.port_offset if port_base else 0
+                servers.append(PortalHTTPServer(("127.0.0.2", port), portal, log, state_dir, vhost))
     except OSError:
         for s in servers:
             s.server_close()
         raise
     handle = ServerHandle(servers, log)
     if state_dir:
-        (state_dir.path / "ready.json").write_text(json.dumps({"urls": handle.urls}, indent=1))
+        (state_dir.path / "ready.json").write_text(json.dumps({"urls": handle.urls, "host_urls": handle.host_urls},
+                                                              indent=1))
     return handle
 
 
@@ -258,7 +317,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(json.dumps({"ready": False, "error": str(exc)}), flush=True)
         return 1
-    print(json.dumps({"ready": True, "urls": handle.urls}, ensure_ascii=False), flush=True)
+    print(json.dumps({"ready": True, "urls": handle.urls, "host_urls": handle.host_urls}, ensure_ascii=False),
+          flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

@@ -63,7 +63,7 @@ class TrsClassic(Portal):
     # --- layout -----------------------------------------------------------------------------------------
     def assign_paths(self) -> None:
         js_done = False
-        for n, it in enumerate(self.items):
+        for n, it in enumerate(self.all_items):
             d = it.date
             month_dir = f"{self.column_dir}{d:%Y%m}/"
             it.extra["id"] = self.first_article_id - 37 * n  # ids grow with time; items are newest first
@@ -105,16 +105,7 @@ class TrsClassic(Portal):
             if num.isdigit() and 1 <= int(num) < len(pages):
                 return self.list_page(pages, int(num))
             return None
-        return self.article_or_file(self.column_dir + rest)
-
-    def article_or_file(self, path: str) -> Response | None:
-        if path in self.files:
-            item, att = self.files[path]
-            return self.serve_file(item, att)
-        item = self.by_path.get(path)
-        if item is None or self.is_removed(item):
-            return None
-        return self.verbatim_seed(item) or self.article(item)
+        return self.item_or_file(self.column_dir + rest)
 
     # --- pages ------------------------------------------------------------------------------------------
     def list_page(self, pages: list[list[Item]], current: int) -> Response:
@@ -206,7 +197,7 @@ class Trs6(TrsClassic):
     first_article_id = 5524410
 
     def assign_paths(self) -> None:
-        for n, it in enumerate(self.items):
+        for n, it in enumerate(self.all_items):
             d = it.date
             month_dir = f"{self.column_dir}gknb{d.year}/{d:%Y%m}/"
             it.extra["id"] = self.first_article_id - 53 * n
@@ -240,7 +231,7 @@ class Trs6(TrsClassic):
             if tail.startswith("index_") and tail.endswith(".shtml") and tail[6:-6].isdigit():
                 k = int(tail[6:-6])
                 return self.year_page(int(head[4:]), pages, k, len(items)) if 2 <= k <= len(pages) else None
-        return self.article_or_file(self.column_dir + rest)
+        return self.item_or_file(self.column_dir + rest)
 
     def year_page(self, year: int, pages: list[list[Item]], current: int, records: int) -> Response:
         prefix = f"{self.column_dir}gknb{year}/"

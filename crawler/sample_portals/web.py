@@ -20,6 +20,7 @@ class Request:
     headers: dict[str, str]   # lower-case names
     body: bytes = b""
     host: str = "127.0.0.1"   # "127.0.0.1:PORT" as the client addressed us; used for absolute links
+    vhost: str = "main"       # which of the portal's hosts was asked ("main", or a name in Portal.extra_hosts)
 
     @property
     def args(self) -> dict[str, str]:
@@ -96,6 +97,30 @@ def is_not_modified(req: Request, resp: Response) -> bool:
             return False
         return resp.last_modified.replace(microsecond=0) <= since
     return False
+
+
+def finalize(req: Request, resp: Response) -> Response:
+    """Conditional GET on a portal's answer: 304 when the client's validators match, else the ETag added."""
+    conditional = req.method in ("GET", "HEAD") and resp.status == 200 and resp.cacheable
+    if conditional and is_not_modified(req, resp):
+        return Response(status=304, body=b"", content_type=None, last_modified=resp.last_modified,
+                        headers=[("ETag", resp.etag)], cacheable=False)
+    if conditional:
+        resp.headers.append(("ETag", resp.etag))
+    return resp
+
+
+def header_lines(resp: Response) -> list[tuple[str, str]]:
+    """The response headers as sent (the status line and the blank line aside)."""
+    out = []
+    if resp.content_type:
+        out.append(("Content-Type", resp.content_type))
+    if resp.last_modified is not None and (resp.cacheable or resp.status == 304):
+        out.append(("Last-Modified", http_date(resp.last_modified)))
+    out += resp.headers
+    if resp.status != 304:
+        out.append(("Content-Length", str(len(resp.body))))
+    return out
 
 
 def http_date(value: dt.datetime) -> str:

@@ -1,15 +1,22 @@
 """The `portals` spider: per county portal, find the 政府信息公开年报 column, walk every list page through the
-platform adapter, classify items, fetch report pages and their attachments.
+adapter that page calls for, classify items, fetch report pages and their attachments.
 
     scrapy crawl portals -a adcode=630222[,640181] [-a portals=FILE.csv] [-a db=archive.db] [-a run_id=N]
 
-The spider never writes to SQLite: it yields items (documents, report items, portal statuses) and the item pipeline
-(crawler.pipelines) is the one writer. It reads the archive only to know portal URLs (registry) and, through the
-conditional-GET middleware, validators of documents fetched before.
+The spider never writes to SQLite: it yields items (documents, report items, portal statuses, errors, gone) and the
+item pipeline (crawler.pipelines) is the one writer. It reads the archive only to know portal URLs (registry),
+validators of documents fetched before (conditional-GET middleware) and what it knows of a portal's reports
+(archive.crawl.revisit_history, for the revisit policy in crawler.revisit).
 
-Request stages: nav (homepage and 政府信息公开 pages, discovery) → column/list (the 年报 column, its sub-columns,
-pagination and list APIs) → report (report page or file) → detail (Epoint POST) → attachment.
-A portal is finished when its last outstanding request is answered; its status is then yielded.
+Request stages: nav (homepage, 政府信息公开 pages, another host's 信息公开 platform, unit pages) → column/list (the 年报
+column, its sub-columns, pagination and list APIs; the site's search when no menu leads to the column) → report
+(report page or file) → detail (Epoint POST) → attachment. A portal is finished when its last outstanding request
+is answered; its status is then yielded.
+
+Per page: the adapter is chosen from the page's own signature (crawler.adapters.choose), the generic reader runs
+behind it, and every adapter call is guarded — an exception becomes an `adapter_error` shortfall with evidence and
+the generic result is used. Shortfalls (a listing that declares more records than were collected, a JSON/XML list
+nobody could read, a page cap reached) are evidence in the portal status, never silence.
 """
 from __future__ import annotations
 
@@ -22,12 +29,21 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 
-from crawler import classify, discovery, registry, walls
-from crawler.adapters import Fetch, for_platform
+from crawler import classify, discovery, registry, revisit, walls
+from crawler.adapters import GENERIC, Fetch, choose, for_platform
+from crawler.adapters.base import is_markup_reply, json_reply
+from crawler.adapters.generic import records_in, report_titles, title_key
 from crawler.discovery import Page
+from crawler.middlewares import TRAP_REFUSED, archive_for
 
-ROLE_BY_STAGE = {"nav": "list", "column": "list", "list": "list", "report": "page", "detail": "page",
-                 "attachment": "attachment"}
+ROLE_BY_STAGE = {"nav": "list", "column": "list", "list": "list", "search": "list", "report": "page",
+                 "detail": "page", "attachment": "attachment"}
+# Shortfall kinds and the status each makes (the first that applies wins, see status_of).
+SHORTFALL_STATUS = {"adapter_error": "adapter_error", "unparsed_list": "unparsed_list", "declared_more": "partial",
+                    "page_cap": "partial", "attachments_capped": "partial"}
+EVIDENCE_MAX = 50  # entries kept per evidence list of a portal (failures, shortfalls)
+TRAP_PATH_MIN = 10  # query variants of one path that brought nothing before the path is remembered as a trap
+SEARCH_WORDS = ("政府信息公开工作年度报告", "政府信息公开年报")
 
 
 def site_key(host: str) -> str:
@@ -43,6 +59,11 @@ def is_ip(host: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def _path_key(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.netloc.lower()}{parts.path}"
 
 
 @dataclass
@@ -67,6 +88,23 @@ class PortalState:
     ok_pages: int = 0
     capped: bool = False
     done: bool = False
+    # evidence of shortfalls: [{kind, url, …}] (adapter_error, unparsed_list, attachments_capped …)
+    shortfalls: list[dict] = field(default_factory=list)
+    platform_hosts: list[str] = field(default_factory=list)  # other hosts followed as the 信息公开 platform
+    search_forms: list[dict] = field(default_factory=list)
+    searched: bool = False
+    paths: set[str] = field(default_factory=set)  # host+path of every request (query variants are speculative)
+    # listing (URL of its first page) -> {declared, reports, column}; its record URLs in listing_records
+    listings: dict[str, dict] = field(default_factory=dict)
+    listing_records: dict[str, set] = field(default_factory=dict)
+    trap_fruitless: int = 0
+    trap_inflight: int = 0
+    trap_refused: int = 0
+    trap_examples: list[str] = field(default_factory=list)
+    trap_paths: dict[str, int] = field(default_factory=dict)  # host+path -> query variants that brought nothing
+    useful_paths: set[str] = field(default_factory=set)  # host+path of which some query variant brought something
+    trap_skipped: int = 0
+    failures_total: int = 0
 
     def in_scope(self, url: str, attachment: bool = False) -> bool:
         parts = urlsplit(url)
@@ -85,7 +123,7 @@ class PortalState:
     # The few read-modify-write steps go through these methods, so that a shared state (crawler.distributed.state:
     # the portal's state in Redis, several workers on one portal) can make each of them atomic.
     def incr(self, counter: str, n: int = 1) -> int:
-        """pending / pages / ok_pages += n; returns the new value."""
+        """pending / pages / ok_pages / trap_* / failures_total += n; returns the new value."""
         value = getattr(self, counter) + n
         setattr(self, counter, value)
         return value
@@ -112,6 +150,37 @@ class PortalState:
         self.reports[url] = row
         return True
 
+    def note_trap_path(self, key: str) -> int:
+        """One more query-string variant of this host+path brought nothing; returns how many have."""
+        self.trap_paths[key] = self.trap_paths.get(key, 0) + 1
+        return self.trap_paths[key]
+
+    def note_path(self, url: str) -> bool:
+        """Remember the host+path of a request; True when that path was requested before (with another query)."""
+        key = _path_key(url)
+        if key in self.paths:
+            return True
+        self.paths.add(key)
+        return False
+
+    def note_listing(self, listing: str, *, records: set[str], declared: int | None, reports: int,
+                     column: bool) -> int:
+        """What one page of a listing showed; returns how many of its records are new to the listing."""
+        info = self.listings.setdefault(listing, {"declared": None, "reports": 0, "column": False})
+        if declared and (info["declared"] is None or declared > info["declared"]):
+            info["declared"] = declared
+        info["reports"] += reports
+        info["column"] = info["column"] or column
+        have = self.listing_records.setdefault(listing, set())
+        new = records - have
+        have |= new
+        return len(new)
+
+    def listing_summary(self) -> list[dict]:
+        """[{listing, declared, collected, reports, column}] for every listing seen."""
+        return [{"listing": url, "declared": info["declared"], "collected": len(self.listing_records.get(url, ())),
+                 "reports": info["reports"], "column": info["column"]} for url, info in self.listings.items()]
+
 
 class PortalsSpider(scrapy.Spider):
     name = "portals"
@@ -131,6 +200,7 @@ class PortalsSpider(scrapy.Spider):
         self.state_class = PortalState
         self.seeded_elsewhere = False
         self.deliver = None  # item -> None, see emit()
+        self.histories: dict[str, dict] = {}  # adcode -> what the archive knows of its reports (revisit policy)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -143,6 +213,10 @@ class PortalsSpider(scrapy.Spider):
         self.max_pages = settings.getint("NIANBAO_MAX_PAGES_PER_PORTAL", 400)
         self.max_nav_depth = settings.getint("NIANBAO_MAX_NAV_DEPTH", 4)
         self.max_redirect_stubs = settings.getint("NIANBAO_MAX_REDIRECT_STUBS", 3)
+        self.max_attachments = settings.getint("NIANBAO_MAX_ATTACHMENTS_PER_REPORT", 30)
+        self.max_platform_hosts = settings.getint("NIANBAO_MAX_PLATFORM_HOSTS", 3)
+        self.allow_ip_hosts = settings.getbool("NIANBAO_ALLOW_LOOPBACK")
+        self.policy = revisit.RevisitPolicy.from_settings(settings)
 
     # -- start ------------------------------------------------------------------------------------------------
     def load_portals(self) -> list[dict]:
@@ -165,7 +239,8 @@ class PortalsSpider(scrapy.Spider):
             st = self.state_class(row["adcode"], row.get("name") or "", row.get("url") or None,
                                   row.get("column_url") or None, row.get("platform") or None, names)
             self.states[st.adcode] = st
-            for u in (st.url, st.column_url):
+            gk_url = row.get("gk_url") or None  # the 政府信息公开 entry, when the registry knows it
+            for u in (st.url, st.column_url, gk_url):
                 if u:
                     st.add_scope(u)
             if st.column_url:
@@ -176,29 +251,59 @@ class PortalsSpider(scrapy.Spider):
                 req = None
             if req is not None:
                 out.append(req)
+            if gk_url and not st.column_url:  # a shortcut, not a replacement: the homepage is still read
+                req = self.request(st, Fetch(gk_url, "nav"), stage="nav", depth=1, entry=True)
+                if req is not None:
+                    out.append(req)
         return out
+
+    def history(self, adcode: str) -> dict:
+        """What the archive knows of this portal from earlier crawls (CrawlLog.revisit_history: its reports, its trap
+        paths), read once per portal. A distributed worker has no archive at hand: nothing (every report is
+        revisited)."""
+        if adcode not in self.histories:
+            self.histories[adcode] = {"reports": {}, "trap_paths": []}
+            if not self.seeded_elsewhere and getattr(self, "crawler", None) is not None:
+                try:
+                    self.histories[adcode] = archive_for(self.crawler).crawl.revisit_history(adcode)
+                except Exception as exc:  # no history means "revisit everything": the safe side
+                    self.logger.warning("no revisit history for %s: %s", adcode, exc)
+        return self.histories[adcode]
 
     # -- request bookkeeping ------------------------------------------------------------------------------------
     def request(self, st: PortalState, fetch: Fetch, *, stage: str, depth: int = 0, **meta) -> scrapy.Request | None:
-        """A request for this portal, or None when it was seen, is out of scope, or the page cap is reached."""
+        """A request for this portal, or None when it was seen, is out of scope, or the page cap is reached.
+        Attachments count against the cap like every other fetch."""
         key = fetch.key
         if key in st.seen or len(fetch.url) > 2000:
             return None
-        if not st.in_scope(fetch.url, attachment=stage in ("attachment", "report")):
+        if stage != "search" and not st.in_scope(fetch.url, attachment=stage in ("attachment", "report")):
             return None
-        if st.pages + st.pending >= self.max_pages and stage not in ("attachment",):
+        if st.pages + st.pending >= self.max_pages:
             st.capped = True
             return None
+        # Speculative: list pages (pagers, API pages, probes) and query-string variants of a path already asked
+        # for (calendars, sort orders, unit selectors). They draw on the portal's trap budget (TrapBudgetMiddleware).
+        variant = st.note_path(fetch.url) and bool(urlsplit(fetch.url).query)
+        if variant and stage == "nav" and _path_key(fetch.url) in self.history(st.adcode)["trap_paths"]:
+            st.incr("trap_skipped")  # the last crawl found this path's query variants to be a trap
+            return None
+        speculative = stage in ("list", "search") or (variant and stage in ("nav", "column"))
+        # Interleave portals: a portal's n-th request waits behind every portal's (n-1)-th. Without this the queue
+        # hands out one portal's requests together, they queue for that host's turn and hold the worker's
+        # download slots while other hosts sit idle.
+        priority = -(st.pages + st.pending)
         callback = {"nav": self.parse_nav, "column": self.parse_list, "list": self.parse_list,
-                    "report": self.parse_report, "detail": self.parse_report,
+                    "search": self.parse_list, "report": self.parse_report, "detail": self.parse_report,
                     "attachment": self.parse_attachment}[stage]
         fragment_url = fetch.url if "#" in fetch.url and fetch.method == "GET" else None
         request = scrapy.Request(
             discovery.strip_fragment(fetch.url) if fetch.method == "GET" else fetch.url,
             method=fetch.method, body=fetch.body, headers=fetch.headers or None, callback=callback,
-            errback=self.failed, dont_filter=True,
+            errback=self.failed, dont_filter=True, priority=priority,
             meta={"adcode": st.adcode, "stage": stage, "nav_depth": depth, "doc_key": key,
-                  "fetch_data": fetch.data, "fragment_url": fragment_url, **meta})
+                  "fetch_data": fetch.data, "fragment_url": fragment_url, "speculative": speculative,
+                  "variant": variant, **meta})
         return st.admit(key, request)  # None: another worker got there first (distributed crawl)
 
     def tracked(self, response_or_failure, handler, *args):
@@ -206,16 +311,28 @@ class PortalsSpider(scrapy.Spider):
         meta = response_or_failure.meta if hasattr(response_or_failure, "meta") else \
             response_or_failure.request.meta
         st = self.states[meta["adcode"]]
+        outcome = meta.setdefault("outcome", {"fruitful": False})
         try:
             for output in handler(st, response_or_failure, *args):
                 yield from self.emit(output)
         except Exception as exc:  # one broken page never stops the portal, let alone the crawl
             self.logger.exception("error handling %s", meta.get("doc_key"))
-            st.failures.append(f"{type(exc).__name__}: {exc}")
+            self.note(st.failures, f"{type(exc).__name__}: {exc}")
             yield from self.emit({"kind": "error", "adcode": st.adcode, "url": meta.get("doc_key"),
                                   "stage": "crawl", "error": type(exc).__name__, "message": str(exc)[:500]})
+        if meta.get("trap_reserved"):  # the trap budget: a speculative request that brought nothing costs
+            meta["trap_reserved"] = False
+            st.incr("trap_inflight", -1)
+            if not outcome["fruitful"]:
+                st.incr("trap_fruitless")
+                if meta.get("variant"):
+                    st.note_trap_path(_path_key(meta.get("doc_key") or ""))
+            elif meta.get("variant"):  # eportal-style sites serve every page as ?pageId=…: not a trap
+                st.useful_paths.add(_path_key(meta.get("doc_key") or ""))
         if st.settle(meta) <= 0 and not st.done:
-            yield from self.emit(self.finish(st))
+            more = self.before_finish(st)
+            for output in more or [self.finish(st)]:
+                yield from self.emit(output)
 
     def emit(self, output):
         """Requests go to Scrapy; items too, unless a deliverer is installed: a distributed worker hands items over
@@ -248,6 +365,11 @@ class PortalsSpider(scrapy.Spider):
         headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
         meta = dict(response.meta.get("fetch_data") or {})
         meta["fragment_url"] = response.meta.get("fragment_url")
+        meta["list_base"] = response.meta.get("list_base")
+        request = response.request
+        meta["request"] = {"method": request.method, "body": request.body.decode("utf-8", "replace") or None,
+                           "headers": {k.decode("latin-1"): v[0].decode("latin-1") for k, v in request.headers.items()
+                                       if k.lower() == b"content-type"}}
         return Page(response.url, response.body, text, response.status, headers, meta)
 
     def document(self, st: PortalState, response, page: Page, **extra) -> dict:
@@ -257,8 +379,19 @@ class PortalsSpider(scrapy.Spider):
             "final_url": response.url, "status": response.status, "headers": page.headers, "body": response.body,
             "role": ROLE_BY_STAGE[meta["stage"]], "not_modified": bool(meta.get("not_modified")),
             "parent_key": meta.get("parent_key"), "link_text": meta.get("link_text"),
-            "fetched_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(), **extra,
+            "fetched_at": self.now_iso(), **extra,
         }
+
+    def now_iso(self) -> str:
+        """The crawl's clock (NIANBAO_NOW when set, see crawler.revisit): documents' fetched_at is stamped with it,
+        so the revisit policy of the next crawl reads the same clock."""
+        return self.policy.now().astimezone(timezone.utc).replace(microsecond=0).isoformat()
+
+    def fetch_error(self, st: PortalState, url: str, error: str, message: str) -> dict:
+        """Every fetch that failed is recorded (errors table, stage fetch), not only counted."""
+        st.incr("failures_total")
+        return {"kind": "error", "adcode": st.adcode, "url": url, "stage": "fetch", "error": error,
+                "message": message[:500]}
 
     def screen(self, st: PortalState, response, page: Page):
         """Common checks on every response. Returns (items, go_on): walls, HTTP errors and redirect stubs stop here."""
@@ -269,17 +402,30 @@ class PortalsSpider(scrapy.Spider):
             st.walls.append({**wall.evidence(), "url": response.url})
             return [], False
         if response.status >= 400:
-            st.failures.append(f"HTTP {response.status} {response.url}")
+            self.note(st.failures, f"HTTP {response.status} {response.url}")
+            items = []
+            if response.status == 403 and meta.get("entry") and meta.get("scheme_retry") is None and \
+                    response.url.startswith("https://"):
+                # some hosts answer 403 on https and work on http (spec-variants "Epoint"): try it once
+                req = self.request(st, Fetch("http://" + response.url[8:], "nav"), stage="nav", entry=True,
+                                   scheme_retry=True)
+                items += [req] if req else []
+            if not (meta["stage"] == "report" and response.status in (404, 410)):  # that one is `gone`
+                items.append(self.fetch_error(st, meta["doc_key"], f"HTTP {response.status}",
+                                              f"{meta['stage']} {response.url} answered {response.status}"))
             if meta.get("registered"):
-                return self.column_gone(st, response.url, f"HTTP {response.status}"), False
-            return [], False
+                return items + self.column_gone(st, response.url, f"HTTP {response.status}"), False
+            return items, False
         items = []
         if 200 <= response.status < 300 and response.body:
             items.append(self.document(st, response, page))
         if not page.text:
             return items, True
+        if is_markup_reply(page):  # an API reply: no soft-404s or redirect stubs in JSON/XML
+            st.incr("ok_pages")
+            return items, True
         if discovery.is_soft_404(page.text, page.tree):
-            st.failures.append(f"soft-404 {response.url}")
+            self.note(st.failures, f"soft-404 {response.url}")
             if meta.get("registered"):
                 items += self.column_gone(st, response.url, "soft-404 页面不存在")
             return items, False
@@ -294,9 +440,10 @@ class PortalsSpider(scrapy.Spider):
             req = self.request(st, fetch, stage=meta["stage"], depth=meta.get("nav_depth", 0),
                                stubs=meta.get("stubs", 0) + 1, item=meta.get("item"),
                                parent_key=meta.get("parent_key"), entry=meta.get("entry"),
-                               registered=meta.get("registered"))
+                               registered=meta.get("registered"), listing=meta.get("listing"))
             if req is None and not st.in_scope(target):
                 st.moved = {"from": response.url, "to": target, "reason": "redirect stub to another site"}
+            meta["outcome"]["fruitful"] = req is not None
             return items + ([req] if req else []), False
         st.incr("ok_pages")
         return items, True
@@ -317,6 +464,58 @@ class PortalsSpider(scrapy.Spider):
         req = self.request(st, Fetch(home, "nav"), stage="nav", depth=0, entry=True)
         return [req] if req else []
 
+    @staticmethod
+    def note(evidence, entry) -> None:
+        """Append to an evidence list, up to EVIDENCE_MAX entries (a hostile page must not grow it without end;
+        failures are counted in failures_total and each is an errors row anyway)."""
+        if len(evidence) < EVIDENCE_MAX:
+            evidence.append(entry)
+
+    # -- adapters, guarded ---------------------------------------------------------------------------------------------
+    def adapter_for(self, st: PortalState, page: Page):
+        errors: list = []
+        adapter = choose(page, errors)
+        for name, exc in errors:
+            self.adapter_error(st, name, "claims", page.url, exc)
+        return adapter
+
+    def adapter_error(self, st: PortalState, adapter: str, call: str, url: str, exc: Exception) -> None:
+        self.logger.warning("adapter %s.%s failed on %s: %s: %s", adapter, call, url, type(exc).__name__, exc)
+        self.note(st.shortfalls, {"kind": "adapter_error", "adapter": adapter, "call": call, "url": url,
+                                  "error": f"{type(exc).__name__}: {str(exc)[:300]}"})
+
+    def call(self, st: PortalState, adapter, what: str, page: Page, default):
+        """adapter.what(page); an exception is an adapter_error shortfall (with evidence) and yields `default`."""
+        try:
+            return getattr(adapter, what)(page)
+        except Exception as exc:
+            self.adapter_error(st, adapter.name, what, page.url, exc)
+            return default
+
+    def read_items(self, st: PortalState, page: Page, adapter) -> list:
+        """The chosen adapter's list entries, then the generic reader's (dedup by URL; a link is a record if
+        either reader says so)."""
+        items: dict[str, object] = {}
+        for reader in (adapter, GENERIC) if adapter is not GENERIC else (GENERIC,):
+            for item in self.call(st, reader, "list_items", page, []):
+                have = items.get(item.url)
+                if have is None:
+                    items[item.url] = item
+                elif item.record and not have.record:
+                    have.record = True
+        return list(items.values())
+
+    def read_requests(self, st: PortalState, page: Page, adapter) -> list[Fetch]:
+        """The chosen adapter's further list requests. (Generic pagination is the generic reader's answer, and
+        every adapter inherits the generic pager reading: an adapter that knows its API is not second-guessed.)"""
+        return self.call(st, adapter, "list_requests", page, [])
+
+    def declared(self, st: PortalState, page: Page, adapter) -> int | None:
+        n = self.call(st, adapter, "declared_total", page, None)
+        if n is None and adapter is not GENERIC:
+            n = self.call(st, GENERIC, "declared_total", page, None)
+        return n
+
     # -- stages ---------------------------------------------------------------------------------------------------------
     def _nav(self, st: PortalState, response):
         page = self.page(response)
@@ -327,30 +526,57 @@ class PortalsSpider(scrapy.Spider):
         if response.meta.get("entry"):
             st.add_scope(response.url) if self.same_site(st, response.url) or is_ip(
                 urlsplit(response.url).hostname or "") else None
-        platform = discovery.detect_platform(page.text, response.url)
-        if st.platform is None or st.platform == "longtail":
-            st.platform = platform
+            if not st.search_forms:  # the site's own search, for when no menu leads to the column
+                for form in discovery.search_forms(page.tree, response.url)[:2]:
+                    st.search_forms.append({"url": form.url, "field": form.field, "params": form.params})
+        adapter = self.adapter_for(st, page)
+        if st.platform is None or st.platform == "generic":
+            st.platform = adapter.name
         depth = response.meta.get("nav_depth", 0)
-        adapter = for_platform(platform)
+        outcome = response.meta["outcome"]
         # Reports may be linked right here (a homepage block, a 信息公开 page listing the column's items).
-        yield from self.take_items(st, page, adapter, response.url)
-        api = [f for f in adapter.list_requests(page) if f.method == "POST" or "api" in f.url or "dataproxy" in f.url]
-        if platform in ("gkmlpt", "jpaas"):
-            for fetch in api:
-                req = self.request(st, fetch, stage="list")
+        found = yield from self.take_items(st, page, self.read_items(st, page, adapter), adapter, response.url)
+        outcome["fruitful"] = found > 0
+        # A list shell reached as a nav page (gkmlpt index, jpaas/Fujian/UCAP/Epoint shells): its own list API.
+        for fetch in self.call(st, adapter, "list_requests", page, []) if adapter is not GENERIC else []:
+            if fetch.kind == "list":
+                req = self.request(st, fetch, stage="list", listing=response.url, list_base=response.url)
                 if req:
-                    st.columns.append(fetch.url)
+                    outcome["fruitful"] = True
                     yield req
-        for link in sorted(adapter.links(page), key=discovery.column_link_score, reverse=True):
+        links = self.call(st, adapter, "links", page, [])
+        self.follow_platform_hosts(st, links)
+        for link in sorted(links, key=discovery.column_link_score, reverse=True):
             score = discovery.column_link_score(link)
             if score >= 80:
                 req = self.request(st, Fetch(link.url, "column"), stage="column")
                 if req:
+                    outcome["fruitful"] = True
                     yield req
             elif score > 0 and depth < self.max_nav_depth:
                 req = self.request(st, Fetch(link.url, "nav"), stage="nav", depth=depth + 1)
                 if req:
                     yield req
+        if depth < self.max_nav_depth:  # per-unit 信息公开 pages (each with its own 年报 entry)
+            for link in discovery.unit_links(links):
+                req = self.request(st, Fetch(link.url, "nav"), stage="nav", depth=depth + 1)
+                if req:
+                    yield req
+
+    def follow_platform_hosts(self, st: PortalState, links) -> None:
+        """A 政府信息公开 / 年报 entry pointing at another host (a 信息公开目录 platform run elsewhere): that host joins
+        the portal's scope. Only gov.cn hosts (IP hosts when the portal itself is an IP host: tests), at most
+        NIANBAO_MAX_PLATFORM_HOSTS."""
+        here_ip = any(":" in s or is_ip(s) for s in st.scope)
+        for link in links:
+            if len(st.platform_hosts) >= self.max_platform_hosts:
+                return
+            if st.in_scope(link.url) or not discovery.is_platform_entry(link):
+                continue
+            host = (urlsplit(link.url).hostname or "").lower()
+            if host.endswith(".gov.cn") or (is_ip(host) and here_ip and self.allow_ip_hosts):
+                st.add_scope(link.url)
+                st.platform_hosts.append(urlsplit(link.url).netloc)
 
     def _list(self, st: PortalState, response):
         page = self.page(response)
@@ -358,35 +584,76 @@ class PortalsSpider(scrapy.Spider):
         yield from items
         if not go_on or not page.body:
             return
-        if response.meta["stage"] == "column" or response.meta.get("registered"):
+        meta = response.meta
+        stage = meta["stage"]
+        if stage == "column" or meta.get("registered"):
             st.columns.append(response.url)
-        platform = discovery.detect_platform(page.text, response.url) if not page.text.lstrip().startswith(
-            ("{", "[", "<?xml")) else (response.meta.get("platform") or st.platform)
-        if response.meta["stage"] == "column" and platform != "longtail":
-            st.platform = platform  # the column's platform is what the portal is recorded as
-        adapter = for_platform(platform)
-        new = yield from self.take_items(st, page, adapter, response.url)
-        for fetch in adapter.list_requests(page):
-            generic_pager = fetch.method == "GET" and not fetch.data
-            if generic_pager and new == 0 and response.meta["stage"] == "list":
-                continue  # a pager page that brought nothing new: endless pagination ends here
-            req = self.request(st, fetch, stage="list", platform=platform)
+        listing = meta.get("listing") or response.url
+        markup = is_markup_reply(page)
+        list_base = meta.get("list_base") if markup else response.url
+        page.meta["list_base"] = list_base or response.url
+        adapter = self.adapter_for(st, page)
+        if stage == "column" and adapter is not GENERIC:
+            st.platform = adapter.name  # the column's platform is what the portal is recorded as
+        entries = self.read_items(st, page, adapter)
+        if markup:
+            self.check_read(st, page, adapter, entries, meta["doc_key"])
+        found = yield from self.take_items(st, page, entries, adapter, response.url)
+        records = {i.url for i in entries if i.record}
+        new_records = st.note_listing(listing, records=records, declared=self.declared(st, page, adapter),
+                                      reports=found, column=stage == "column" or bool(meta.get("registered")))
+        fruitful = found > 0 or new_records > 0
+        meta["outcome"]["fruitful"] = fruitful
+        if stage in ("list", "search") and not fruitful and not (meta.get("fetch_data") or {}).get("first_page"):
+            # a list page that brought nothing new: its pagination ends here (endless pagers, repeats). The first
+            # reply of a list API is exempt: it may repeat what the column page already showed statically.
+            return
+        for fetch in self.read_requests(st, page, adapter):
+            # issued by a page that brought something: the listing goes on (see TrapBudgetMiddleware)
+            req = self.request(st, fetch, stage="list", listing=listing, list_base=list_base or response.url,
+                               continuation=fruitful)
             if req:
                 yield req
-        for link in adapter.links(page):
+        if markup:
+            return
+        this_list = {_path_key(response.url), _path_key(listing)}
+        for link in self.call(st, adapter, "links", page, []):
             if link.source == "iframe":  # a column whose list lives in a same-site iframe (spec §3 row 10)
-                req = self.request(st, Fetch(link.url, "list"), stage="list", platform=platform)
+                req = self.request(st, Fetch(link.url, "list"), stage="list")
                 if req:
                     yield req
+            elif _path_key(link.url) in this_list and urlsplit(link.url).query and \
+                    not discovery.subcolumn_link(link, response.url):
+                continue  # this list again with another query (sort orders, calendars): not another column
             elif discovery.column_link_score(link) >= 80 or discovery.subcolumn_link(link, response.url):
                 req = self.request(st, Fetch(link.url, "column"), stage="column")
                 if req:
                     yield req
 
-    def take_items(self, st: PortalState, page: Page, adapter, list_url: str):
-        """Classify list entries; yield report items and report requests. Returns the number of new reports."""
+    def check_read(self, st: PortalState, page: Page, adapter, entries, key: str) -> None:
+        """A JSON/XML list reply holding report titles that no reader paired with a URL — or a list of records
+        nobody could read at all — is an `unparsed_list`, with evidence."""
+        try:
+            titles = report_titles(page)
+        except Exception as exc:
+            self.adapter_error(st, GENERIC.name, "report_titles", page.url, exc)
+            titles = set()
+        read = {title_key(i.title) for i in entries} | {title_key(a.text) for i in entries for a in i.attachments}
+        missing = sorted(t for t in titles if t not in read)
+        data = json_reply(page)
+        unread_records = adapter is GENERIC and not entries and records_in(data) >= 2
+        if missing or unread_records:
+            self.note(st.shortfalls, {
+                "kind": "unparsed_list", "url": key, "adapter": adapter.name, "report_titles": len(titles),
+                "read": len(entries), "missing": missing[:5], "keys": sorted(data)[:20] if isinstance(data, dict) else None,
+                "bytes": len(page.body)})
+
+    def take_items(self, st: PortalState, page: Page, entries, adapter, list_url: str):
+        """Classify list entries; yield report items and report requests (those the revisit policy says are due).
+        Returns the number of new reports."""
         new = 0
-        for item in adapter.list_items(page):
+        history = self.history(st.adcode)["reports"]
+        for item in entries:
             c = classify.classify(item.title, item.date, st.region_names)
             if not c.is_report or item.url in st.reports:
                 continue
@@ -401,9 +668,14 @@ class PortalsSpider(scrapy.Spider):
                 continue
             new += 1
             yield row
+            due, reason = self.policy.due(history.get(item.url), listed_title=item.title, listed_date=item.date)
+            if getattr(self, "crawler", None) is not None:
+                self.crawler.stats.inc_value(f"nianbao/revisit/{reason}")
+            if not due:
+                continue  # known and stable: not revalidated this run (crawler.revisit)
             req = self.request(st, adapter.report_fetch(item), stage="report", item=row,
                                list_attachments=[(a.url, a.text) for a in item.attachments],
-                               platform=adapter.name)
+                               revisit=reason)
             if req:
                 yield req
         return new
@@ -412,27 +684,41 @@ class PortalsSpider(scrapy.Spider):
         page = self.page(response)
         row = response.meta["item"]
         if response.status in (404, 410):  # withdrawn: the archive marks the report gone, never deletes it
+            # the archive's own time (report_versions are stamped by the store with it), not the crawl clock
             yield {"kind": "gone", "adcode": st.adcode, "url": row["url"], "http_status": response.status,
                    "seen_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat()}
         items, go_on = self.screen(st, response, page)
         yield from items
         if not go_on or not page.body:
             return
-        adapter = for_platform(response.meta.get("platform"))
-        followups = adapter.report_followups(page) if page.text else []
+        adapter = self.adapter_for(st, page) if page.text else GENERIC
+        followups = self.call(st, adapter, "report_followups", page, []) if page.text else []
         for fetch in followups:  # a shell: the content comes from a detail request
-            req = self.request(st, fetch, stage="detail", item=row, platform=adapter.name,
-                               parent_key=response.meta["doc_key"])
+            req = self.request(st, fetch, stage="detail", item=row, parent_key=response.meta["doc_key"],
+                               revisit=response.meta.get("revisit"))
             if req:
                 yield req
         if followups:
             return
         attachments = list(response.meta.get("list_attachments") or [])
         if page.text and not page.text.lstrip().startswith("%PDF"):
-            attachments += [(a.url, a.text) for a in adapter.report_attachments(page)]
+            found = self.call(st, adapter, "report_attachments", page, None)
+            if found is None:  # the adapter failed (recorded): the generic reading of the page
+                found = self.call(st, GENERIC, "report_attachments", page, [])
+            attachments += [(a.url, a.text) for a in found]
+        attachments = [(u, t) for u, t in dict.fromkeys(attachments) if u != response.url]
+        if len(attachments) > self.max_attachments:
+            self.note(st.shortfalls, {"kind": "attachments_capped", "url": response.url, "linked": len(attachments),
+                                  "fetched": self.max_attachments})
+            attachments = attachments[: self.max_attachments]
+        unchanged = bool(response.meta.get("not_modified"))
+        history = self.history(st.adcode)["reports"].get(row["url"]) or {}
         urls = []
-        for url, text in dict.fromkeys(attachments):
-            if url == response.url or url in urls:
+        for url, text in attachments:
+            if url in urls:
+                continue
+            if unchanged and not self.policy.attachment_due(history, url):
+                urls.append(url)  # the page is unchanged and this file is stable: not revalidated this run
                 continue
             req = self.request(st, Fetch(url, "attachment"), stage="attachment",
                                parent_key=response.meta["doc_key"], link_text=text)
@@ -455,7 +741,11 @@ class PortalsSpider(scrapy.Spider):
     def _failed(self, st: PortalState, failure):
         request = failure.request
         message = str(failure.value)
-        if failure.check(IgnoreRequest) and "robots.txt" in message:
+        if failure.check(IgnoreRequest) and TRAP_REFUSED in message:
+            st.incr("trap_refused")
+            if len(st.trap_examples) < 10:
+                st.trap_examples.append(request.url)
+        elif failure.check(IgnoreRequest) and "robots.txt" in message:
             st.robots = request.url
         elif failure.check(IgnoreRequest) and "offsite" in message.lower():
             st.moved = {"from": request.meta.get("redirect_urls", [request.url])[0], "to": request.url,
@@ -465,16 +755,55 @@ class PortalsSpider(scrapy.Spider):
             # Half of county portals are http-only, some https-only: try the other scheme once (spec §3 row 4).
             other = ("http://" + request.url[8:]) if request.url.startswith("https://") else \
                 ("https://" + request.url[7:])
-            st.failures.append(f"{type(failure.value).__name__}: {message[:200]} ({request.url})")
+            self.note(st.failures, f"{type(failure.value).__name__}: {message[:200]} ({request.url})")
+            yield self.fetch_error(st, request.meta.get("doc_key") or request.url, type(failure.value).__name__,
+                                   f"{message[:300]} ({request.url})")
             req = self.request(st, Fetch(other, "nav"), stage="nav", entry=True, scheme_retry=True)
             if req:
                 yield req
         else:
-            st.failures.append(f"{type(failure.value).__name__}: {message[:200]} ({request.url})")
+            self.note(st.failures, f"{type(failure.value).__name__}: {message[:200]} ({request.url})")
+            yield self.fetch_error(st, request.meta.get("doc_key") or request.url, type(failure.value).__name__,
+                                   f"{message[:300]} ({request.url})")
             if request.meta.get("registered"):
                 yield from self.column_gone(st, request.url, type(failure.value).__name__)
 
     # -- end of a portal -----------------------------------------------------------------------------------------------
+    def before_finish(self, st: PortalState) -> list:
+        """Last chances before a portal is settled: its site search when no menu led to the 年报 column; the pages
+        of reports known from earlier crawls that no list showed this time (withdrawn? — a 404 marks them gone)."""
+        if not st.reports and not st.columns and st.search_forms and not st.searched and not st.walls:
+            st.searched = True
+            out = []
+            for form in list(st.search_forms)[:2]:
+                sf = discovery.SearchForm(form["url"], form["field"], form["params"])
+                for words in SEARCH_WORDS:
+                    req = self.request(st, Fetch(discovery.search_url(sf, words), "search"), stage="search")
+                    if req:
+                        out.append(req)
+            if out:
+                return out
+        return self.unlisted_reports(st)
+
+    def unlisted_reports(self, st: PortalState) -> list:
+        history = self.history(st.adcode)["reports"]
+        if not history or st.walls or st.capped or st.trap_refused or not st.reports or \
+                any(s.get("kind") in SHORTFALL_STATUS for s in st.shortfalls):
+            return []  # only a complete reading of the lists says a report is no longer listed
+        out = []
+        for url, known in history.items():
+            if url in st.reports or not known.get("row"):
+                continue
+            row = {**known["row"], "kind": "report_item", "adcode": st.adcode}
+            if not st.add_report(url, row):
+                continue
+            req = self.request(st, Fetch(url, "report"), stage="report", item=row, revisit="unlisted")
+            if req:
+                out.append(req)
+            if len(out) >= 50:
+                break
+        return out
+
     def finish(self, st: PortalState) -> dict:
         st.done = True
         return self.status_item(st)
@@ -486,19 +815,53 @@ class PortalsSpider(scrapy.Spider):
                 "reports_found": len(st.reports), "pages_fetched": st.pages}
 
     @staticmethod
-    def status_of(st: PortalState) -> tuple[str, dict]:
+    def shortfalls_of(st: PortalState) -> list[dict]:
+        out = list(st.shortfalls)
+        for info in st.listing_summary():
+            if info["declared"] and info["collected"] < info["declared"] and (info["reports"] or info["column"]):
+                out.append({"kind": "declared_more", "url": info["listing"], "declared": info["declared"],
+                            "collected": info["collected"]})
+        if st.capped:
+            out.append({"kind": "page_cap", "pages": st.pages})
+        return out
+
+    @classmethod
+    def status_of(cls, st: PortalState) -> tuple[str, dict]:
         detail: dict = {"platform": st.platform, "columns": sorted(set(st.columns))[:20]}
         if st.capped:
             detail["capped_at_pages"] = st.pages
         if st.failures:
             detail["failures"] = st.failures[:10]
+            detail["failures_total"] = max(st.failures_total, len(st.failures))
         if st.walls:
             detail["walls"] = st.walls[:5]
+        if st.platform_hosts:
+            detail["platform_hosts"] = list(st.platform_hosts)
+        if st.searched:
+            detail["searched"] = [f["url"] for f in st.search_forms]
+        if st.trap_refused:
+            detail["trap_budget_exhausted"] = {"fruitless": st.trap_fruitless, "refused": st.trap_refused,
+                                               "examples": list(st.trap_examples)[:10]}
+        useful = set(st.useful_paths)
+        traps = {k: n for k, n in dict(st.trap_paths).items() if n >= TRAP_PATH_MIN and k not in useful}
+        if traps:  # remembered: the next crawl does not ask for these paths' query variants again
+            detail["trap_paths"] = dict(sorted(traps.items(), key=lambda kv: -kv[1])[:10])
+        if st.trap_skipped:
+            detail["trap_paths_skipped"] = st.trap_skipped
+        shortfalls = cls.shortfalls_of(st)
+        if shortfalls:
+            detail["shortfalls"] = shortfalls[:20]
         if st.robots and not st.reports and st.ok_pages == 0:
             detail["robots_disallowed"] = st.robots
             return "robots", detail
         if st.walls and not st.reports:
             return "blocked", detail
+        kinds = {s["kind"] for s in shortfalls}
+        for kind in ("adapter_error", "unparsed_list"):
+            if kind in kinds:
+                return kind, detail
+        if kinds:
+            return "partial", detail
         if st.moved:
             detail["moved"] = st.moved
             return "moved", detail
@@ -507,3 +870,6 @@ class PortalsSpider(scrapy.Spider):
         if st.ok_pages == 0:
             return "unreachable", detail
         return "no_column", detail
+
+
+__all__ = ["PortalState", "PortalsSpider", "for_platform", "site_key", "is_ip"]

@@ -8,10 +8,12 @@ rules live; it backs both the view `portal_health` (Datasette shows it; "today" 
 
 Columns:
     adcode, name, province, prefecture, url
-    status           latest portal_status: ok / blocked / unreachable / no_column / robots / moved,
+    status           latest portal_status: ok / blocked / unreachable / no_column / robots / moved /
+                     partial / unparsed_list / adapter_error (shortfalls, docs/crawler.md),
                      or 'unchecked' when the portal was never crawled
     block_code       for blocked: the HTTP status of the first bot wall met (412, 521, …)
     block_signature  for blocked: which wall it was (from crawler/walls.py evidence)
+    shortfall        the first shortfall's kind (declared_more, unparsed_list, adapter_error, page_cap, …), if any
     last_checked     when the portal was last crawled (any outcome)
     last_ok          last crawl whose status was ok
     last_new_report  when a report was last found on the portal for the first time (report_items.first_seen)
@@ -28,7 +30,7 @@ from datetime import date
 
 HEALTH_VIEW = "portal_health"
 HEALTH_COLUMNS = ["adcode", "name", "province", "prefecture", "url", "status", "block_code", "block_signature",
-                  "last_checked", "last_ok", "last_new_report", "latest_report_year", "due_year", "due_date",
+                  "shortfall", "last_checked", "last_ok", "last_new_report", "latest_report_year", "due_year", "due_date",
                   "due_report_found", "days_overdue"]
 
 # {today}: an SQL expression giving today's date as 'YYYY-MM-DD'.
@@ -47,6 +49,7 @@ SELECT p.adcode, p.name, p.province, p.prefecture, p.url,
   coalesce(l.status, 'unchecked') AS status,
   CASE WHEN l.status = 'blocked' THEN json_extract(l.detail, '$.walls[0].status') END AS block_code,
   CASE WHEN l.status = 'blocked' THEN json_extract(l.detail, '$.walls[0].signature') END AS block_signature,
+  json_extract(l.detail, '$.shortfalls[0].kind') AS shortfall,
   l.checked_at AS last_checked,
   (SELECT max(s.checked_at) FROM portal_status s WHERE s.adcode = p.adcode AND s.status = 'ok') AS last_ok,
   (SELECT max(r.first_seen) FROM report_items r WHERE r.adcode = p.adcode) AS last_new_report,

@@ -28,8 +28,10 @@ _FEED_COLUMNS = {"atom_id": "Entry id (stable)", "atom_title": "Entry title", "a
 DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
     "portal_health": ("门户状态 — per portal: last crawl, last new report, status, days since a report was due", {
         "adcode": "Division code", "name": "County", "province": "Province", "prefecture": "Prefecture",
-        "url": "Portal URL", "status": "ok / blocked / unreachable / no_column / robots / moved",
+        "url": "Portal URL", "status": "ok / blocked / unreachable / no_column / robots / moved / partial / "
+                                       "unparsed_list / adapter_error",
         "block_code": "HTTP code of the wall (412, 521 …)", "block_signature": "What identified the wall",
+        "shortfall": "First shortfall's kind (declared_more, unparsed_list, adapter_error, page_cap …)",
         "last_checked": "Last crawl of this portal", "last_ok": "Last crawl that read it",
         "last_new_report": "Last time a new report was found", "latest_report_year": "Newest report year found",
         "due_year": "Year whose report is due", "due_date": "Statutory deadline (31 March)",
