@@ -79,28 +79,29 @@ def crawl_with(workers: int, redis_url: str, csv_path: str, work: Path, settings
 
 def queue_memory(redis_url: str, n: int = 10_000) -> float:
     """Bytes of Redis memory per queued request: n report requests (meta as the spider sets it) in the queue."""
+    from scrapy.settings import Settings
     from scrapy_redis.queue import PriorityQueue
 
+    from crawler import settings as crawl_settings
     from crawler.adapters import Fetch
-    from crawler.spiders.portals import PortalsSpider
+    from crawler.items import ReportLink
+    from crawler.spiders.portals import PortalsSpider, PortalState
 
     client = distributed.connect(redis_url)
     client.flushdb()
     keys = distributed.Keys()
     spider = PortalsSpider()
-    spider.configure(distributed._scrapy_settings({"NIANBAO_MAX_PAGES_PER_PORTAL": n + 10}))
-    st = distributed.RedisPortalState(client, keys, "630222", "民和回族土族自治县", "http://www.minhe.gov.cn/", None,
-                                      None, ["民和回族土族自治县", "海东市", "青海省"])
+    spider.configure(Settings({**{k: getattr(crawl_settings, k) for k in dir(crawl_settings) if k.isupper()},
+                               "NIANBAO_MAX_PAGES_PER_PORTAL": n + 10}))
+    st = PortalState("630222", "民和回族土族自治县", "http://www.minhe.gov.cn/", None, None,
+                     ["民和回族土族自治县", "海东市", "青海省"])
     st.add_scope("http://www.minhe.gov.cn/")
     requests = []
     for i in range(n):
         url = f"http://www.minhe.gov.cn/html/2024/zfxxgknb_{i:05d}/t2024031{i % 10}_{100000 + i}.html"
-        row = {"kind": "report_item", "adcode": "630222", "url": url,
-               "title": f"民和县{2014 + i % 10}年政府信息公开工作年度报告", "year": 2014 + i % 10,
-               "unit_kind": "government", "unit_name": None, "list_url": "http://www.minhe.gov.cn/zfxxgknb/index.html",
-               "published": "2024-03-15", "platform": "trs"}
-        requests.append(spider.request(st, Fetch(url, "report"), stage="report", item=row, list_attachments=[],
-                                       platform="trs"))
+        row = ReportLink("630222", url, f"民和县{2014 + i % 10}年政府信息公开工作年度报告", 2014 + i % 10, "government",
+                         None, "http://www.minhe.gov.cn/zfxxgknb/index.html", "2024-03-15", "trs")
+        requests.append(spider.request(st, Fetch(url, "report"), stage="report", item=row, list_attachments=[]))
     queue = PriorityQueue(server=client, spider=spider, key=keys.requests)
     before = used_memory(client)
     for r in requests:
@@ -112,21 +113,24 @@ def queue_memory(redis_url: str, n: int = 10_000) -> float:
 
 def body_memory(redis_url: str, bodies: list[bytes]) -> dict:
     """Redis memory for the same document items with bodies as raw keys vs base64 in the JSON."""
+    from crawler.distributed.worker import push_items
+    from crawler.items import Document, to_wire
+
     client = distributed.connect(redis_url)
     keys = distributed.Keys()
-    item = {"kind": "document", "adcode": "630222", "key": "http://x/a.html", "url": "http://x/a.html",
-            "final_url": "http://x/a.html", "status": 200, "headers": {"Content-Type": "text/html"},
-            "role": "page", "not_modified": False, "parent_key": None, "link_text": None,
-            "fetched_at": "2026-01-01T00:00:00+00:00"}
+    item = Document("630222", "http://x/a.html", "http://x/a.html", "http://x/a.html", 200,
+                    {"Content-Type": "text/html"}, "page", "2026-01-01T00:00:00+00:00")
     out = {"bodies": len(bodies), "body_bytes": sum(map(len, bodies))}
     for how in ("raw key", "base64 in JSON"):
         client.flushdb()
         before = used_memory(client)
         for body in bodies:
+            item.body = body
             if how == "raw key":
-                distributed._push_items(client, keys, [{**item, "body": body}])
+                push_items(client, keys, [item])
             else:
-                client.rpush(keys.items, json.dumps({**item, "body_b64": base64.b64encode(body).decode()}))
+                data, _ = to_wire(item)
+                client.rpush(keys.items, json.dumps({**data, "body_b64": base64.b64encode(body).decode()}))
         out[how] = used_memory(client) - before
     client.flushdb()
     return out

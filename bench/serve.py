@@ -62,12 +62,18 @@ def build(db_path: Path, n_reports: int, text_chars: int, seed: int = 7) -> None
     cells, checks, sections, reports, docs = [], [], [], [], []
     kinds = ["government"] * 6 + ["department"] * 3 + ["office"]
 
-    def flush():
+    def flush():  # named columns: the schema may grow without this benchmark going stale
         for table, rows in (("documents", docs), ("reports", reports), ("sections", sections),
                             ("cells", cells), ("checks", checks)):
             if rows:
-                conn.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
+                cols = list(rows[0])
+                conn.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                                 [[r[c] for c in cols] for r in rows])
                 rows.clear()
+
+    def cell(rid, table, row, col, v, doc, src_table):
+        return {"report_id": rid, "table_key": table, "row_key": row, "col_key": col, "value": float(v),
+                "raw": str(v), "status": "num", "unit": "件", "document_id": doc, "src_table": src_table}
 
     for i in range(n_reports):
         d = counties[i % len(counties)]
@@ -76,38 +82,42 @@ def build(db_path: Path, n_reports: int, text_chars: int, seed: int = 7) -> None
         rid = f"{i:016x}"
         agency = d.name + ("人民政府" if kind == "government" else "财政局" if kind == "department" else "政府办公室")
         published = f"{year + 1}-{rng.choice(['01', '02', '03', '03', '03', '04', '06'])}-{rng.randint(1, 28):02d}"
-        docs.append((i + 1, f"{i:064x}", f"http://127.0.0.1/{d.code}/{year}/{i}.html", None, None, "text/html",
-                     None, None, 20000, 200, None, None, None, None, "2025-01-01", "page", d.code, None))
+        url = f"http://127.0.0.1/{d.code}/{year}/{i}.html"
+        docs.append({"id": i + 1, "sha256": f"{i:064x}", "url": url, "content_type": "text/html", "size": 20000,
+                     "http_status": 200, "fetched_at": "2025-01-01", "added_at": "2025-01-01", "role": "page",
+                     "portal_adcode": d.code})
         new = rng.randint(0, 400)
         failed = 1 if rng.random() < 0.08 else 0
-        reports.append((rid, i + 1, "bench", f"http://127.0.0.1/{d.code}/{year}/{i}.html",
-                        f"{agency}{year}年政府信息公开工作年度报告", year, d.code, d.name, d.province, d.prefecture,
-                        "title", agency, kind, "gb2021", "html", "hans", published, f"{year}-01-01",
-                        f"{year}-12-31", "ok", 200, failed, 0, "2025-01-01", "bench"))
+        reports.append({"id": rid, "report_key": f"{d.code}|{agency}|{year}", "document_id": i + 1,
+                        "source": "bench", "url": url, "title": f"{agency}{year}年政府信息公开工作年度报告",
+                        "year": year, "region_code": d.code, "region_name": d.name, "province": d.province,
+                        "prefecture": d.prefecture, "region_source": "title", "agency": agency, "agency_kind": kind,
+                        "agency_key": agency, "template": "gb2021", "format": "html", "script": "hans",
+                        "published_date": published, "period_start": f"{year}-01-01",
+                        "period_end": f"{year}-12-31", "status": "ok", "n_cells": 200, "n_checks_failed": failed,
+                        "n_flags": 0, "content_id": rid, "version": 1, "n_versions": 1, "n_sources": 1,
+                        "first_seen": "2025-01-01", "extracted_at": "2025-01-01", "extractor_version": "bench"})
         body = []
         while sum(map(len, body)) < text_chars:
             body.append(pool[rng.randrange(len(pool))])
         chunk = max(1, len(body) // len(SECTION_KEYS))
         for s, key in enumerate(SECTION_KEYS):
-            sections.append((rid, s, key, "一二三四五六"[s], key, "".join(body[s * chunk:(s + 1) * chunk])))
+            sections.append({"report_id": rid, "ord": s, "key": key, "number": "一二三四五六"[s], "title": key,
+                             "text": "".join(body[s * chunk:(s + 1) * chunk])})
         for row, col in T2_CELLS:
-            v = rng.randint(0, 50)
-            cells.append((rid, "active_disclosure", row, col, float(v), str(v), "num", "件", i + 1,
-                          0, None, None, None, None, None, None))
+            cells.append(cell(rid, "active_disclosure", row, col, rng.randint(0, 50), i + 1, 0))
         for row in T3_ROWS:
             base = new if row == "new_received" else rng.randint(0, max(1, new // 5))
             for col in APPLICATION_COLS:
                 v = base if col == "total" else rng.randint(0, max(1, base // 3))
-                cells.append((rid, "applications", row, col, float(v), str(v), "num", "件", i + 1,
-                              1, None, None, None, None, None, None))
+                cells.append(cell(rid, "applications", row, col, v, i + 1, 1))
         for row, col in T4_CELLS:
-            v = rng.randint(0, 5)
-            cells.append((rid, "review_litigation", row, col, float(v), str(v), "num", "件", i + 1,
-                          2, None, None, None, None, None, None))
+            cells.append(cell(rid, "review_litigation", row, col, rng.randint(0, 5), i + 1, 2))
         for rule in ("R1", "R2", "R3", "R4", "R5", "R6"):
             status = "fail" if failed and rule == "R3" else "pass"
-            checks.append((None, rid, rule, "applications", None, "total", status, status, status,
-                           1.0, 1.0, 1.0, 1.0, ""))
+            checks.append({"report_id": rid, "rule": rule, "table_key": "applications", "col_key": "total",
+                           "status": status, "strict": status, "blank_as_zero": status, "lhs": 1.0, "rhs": 1.0,
+                           "lhs_bz": 1.0, "rhs_bz": 1.0, "detail": ""})
         if len(cells) > 200_000:
             flush()
         if (i + 1) % 10000 == 0:

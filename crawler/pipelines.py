@@ -1,9 +1,10 @@
-"""The one writer: every item the spider yields is written here, in the Scrapy process.
+"""The one writer: every item the spider yields (crawler.items) is written here.
 
-    document      -> Archive.add_document (blob + documents row) and a WARC response record
-    report_item   -> report_items upsert
-    portal_status -> portal_status row, progress line on stderr
-    error         -> errors row (stage crawl)
+    Document      -> Archive.add_document (blob + documents row) and a WARC response record
+    ReportLink    -> report_items upsert
+    Gone          -> the place marked gone (storage.versions)
+    PortalOutcome -> portal_status row, progress line on stderr
+    CrawlError    -> errors row
 
 ArchiveWriter holds that logic; ArchivePipeline feeds it in a one-process crawl, the distributed ingester
 (crawler.distributed) feeds it items popped from Redis.
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from crawler import discovery
 from crawler.extraction import Progress, extract_pending
+from crawler.items import CrawlError, Document, Gone, Item, PortalOutcome, ReportLink
 from crawler.middlewares import archive_for
 from extract.formats import kind_of
 from storage import Archive
@@ -79,70 +81,67 @@ class ArchiveWriter:
         self.warc = WarcLog(archive.db_path.parent, f"run{run_id}")
         self.counts = {"new_documents": 0, "not_modified": 0, "reports_found": 0, "errors": 0, "portals": 0}
 
-    def write(self, item: dict) -> None:
-        kind = item.get("kind")
-        if kind == "document":
-            self.document(item)
-        elif kind == "report_item":
-            self.report_item(item)
-        elif kind == "portal_status":
-            self.portal_status(item)
-        elif kind == "gone":
-            self.archive.versions.mark_gone(item["url"], item["seen_at"], item["http_status"])
-        elif kind == "error":
-            self.counts["errors"] += 1
-            self.archive.record_error(item.get("url") or "", item.get("error") or "error", item.get("message") or "",
-                                    stage=item.get("stage") or "crawl")
+    def write(self, item: Item) -> None:
+        match item:
+            case Document():
+                self.document(item)
+            case ReportLink():
+                self.report_item(item)
+            case PortalOutcome():
+                self.portal_status(item)
+            case Gone():
+                self.archive.versions.mark_gone(item.url, item.seen_at, item.http_status)
+            case CrawlError():
+                self.counts["errors"] += 1
+                self.archive.record_error(item.url or "", item.error or "error", item.message or "",
+                                          stage=item.stage or "crawl")
+            case _:
+                raise TypeError(f"not a crawl item: {type(item).__name__}")
 
-    def document(self, item: dict) -> None:
-        if item["not_modified"]:
+    def document(self, item: Document) -> None:
+        if item.not_modified:
             self.counts["not_modified"] += 1
-            previous = self.archive.last_document(item["key"])
+            previous = self.archive.last_document(item.key)
             if previous:  # fetched_at = the last time the server confirmed these bytes (304 included)
-                self.archive.touch_document(previous["id"], item["fetched_at"])
+                self.archive.touch_document(previous["id"], item.fetched_at)
             return
-        body: bytes = item["body"]
-        headers = {k: v for k, v in item["headers"].items() if k.lower() in KEEP_HEADERS}
+        body = item.body
+        headers = {k: v for k, v in item.headers.items() if k.lower() in KEEP_HEADERS}
         lower = {k.lower(): v for k, v in headers.items()}
-        filename = discovery.filename_from_disposition(item["headers"].get("Content-Disposition", "").encode(
-            "latin-1", "replace") or None) or discovery.filename_from_url(item["final_url"]) or \
-            discovery.filename_from_url(item["url"])
-        if not filename and item.get("link_text") and discovery._FILE_EXT.search(item["link_text"] or ""):
-            filename = item["link_text"]
+        filename = discovery.filename_from_disposition(item.headers.get("Content-Disposition", "").encode(
+            "latin-1", "replace") or None) or discovery.filename_from_url(item.final_url) or \
+            discovery.filename_from_url(item.url)
+        if not filename and item.link_text and discovery._FILE_EXT.search(item.link_text):
+            filename = item.link_text
         kind = kind_of(body, filename)
-        previous = self.archive.last_document(item["key"])
-        parent = self.archive.last_document(item["parent_key"]) if item.get("parent_key") else None
+        previous = self.archive.last_document(item.key)
+        parent = self.archive.last_document(item.parent_key) if item.parent_key else None
         doc = self.archive.add_document(
-            body, url=item["key"], final_url=item["final_url"], http_status=item["status"], headers=headers,
-            etag=lower.get("etag"), last_modified=lower.get("last-modified"), fetched_at=item["fetched_at"],
-            role=item["role"], portal_adcode=item["adcode"], parent_id=parent["id"] if parent else None,
+            body, url=item.key, final_url=item.final_url, http_status=item.status, headers=headers,
+            etag=lower.get("etag"), last_modified=lower.get("last-modified"), fetched_at=item.fetched_at,
+            role=item.role, portal_adcode=item.adcode, parent_id=parent["id"] if parent else None,
             content_type=kind, declared_type=lower.get("content-type"), filename=filename)
         if previous is None or previous["sha256"] != doc.sha256:
             self.counts["new_documents"] += 1
-            where = self.warc.write(item["final_url"], item["status"], headers, body,
-                                    {"WARC-Nianbao-Document-Id": str(doc.id), "WARC-Nianbao-Role": item["role"],
-                                     "WARC-Nianbao-Adcode": item["adcode"]})
+            where = self.warc.write(item.final_url, item.status, headers, body,
+                                    {"WARC-Nianbao-Document-Id": str(doc.id), "WARC-Nianbao-Role": item.role,
+                                     "WARC-Nianbao-Adcode": item.adcode})
             self.archive.set_warc_record(doc.id, *where)
 
-    def report_item(self, item: dict) -> None:
-        row = {k: item[k] for k in ("adcode", "url", "title", "year", "unit_kind", "unit_name", "list_url",
-                                    "published", "platform") if k in item}
-        for k in ("doc_url", "attachment_urls"):
-            if k in item:
-                row[k] = item[k]
-        if "doc_url" not in item:
-            self.counts["reports_found"] += 1
-        self.archive.crawl.upsert_report_item(row)
+    def report_item(self, item: ReportLink) -> None:
+        if not item.fetched:
+            self.counts["reports_found"] += 1  # found on a list (its page, when fetched, updates the same row)
+        self.archive.crawl.upsert_report_item(item.row())
 
-    def portal_status(self, item: dict) -> None:
-        self.archive.crawl.set_portal_status(self.run_id, item["adcode"], item["status"], item["detail"],
-                                     item["reports_found"], item["pages_fetched"])
+    def portal_status(self, item: PortalOutcome) -> None:
+        self.archive.crawl.set_portal_status(self.run_id, item.adcode, item.status, item.detail,
+                                             item.reports_found, item.pages_fetched)
         self.counts["portals"] += 1
         if not sys.stderr.isatty():  # progress is for a person watching; the run's summary says the rest
             return
         total = self.total_portals() if callable(self.total_portals) else self.total_portals
-        print(f"[{self.counts['portals']}/{total or '?'} portals] {item['adcode']} {item['status']:<11} "
-              f"reports={item['reports_found']} pages={item['pages_fetched']} "
+        print(f"[{self.counts['portals']}/{total or '?'} portals] {item.adcode} {item.status:<11} "
+              f"reports={item.reports_found} pages={item.pages_fetched} "
               f"(all: reports={self.counts['reports_found']} new_docs={self.counts['new_documents']} "
               f"errors={self.counts['errors']})", file=sys.stderr, flush=True)
 
@@ -199,7 +198,7 @@ class ArchivePipeline:
 
     def process_item(self, item, spider=None):
         self.writer.write(item)
-        return {k: v for k, v in item.items() if k != "body"}
+        return item
 
     def close_spider(self, spider=None):
         spider = spider or self.spider

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 REDIS_SERVER = shutil.which("redis-server")
 SUBSET = ["630222", "640181", "630106", "510121", "640122", "110113"]
+BUSY = "632221"
 
 
 @pytest.fixture(scope="module")
@@ -177,6 +178,31 @@ def test_workers_without_the_blob_store_revalidate_attachments_only(redis_url, p
             assert e["status"] == 304, e
         else:  # pages and lists are asked for unconditionally (200, or redirects and walls as before)
             assert e["status"] != 304, e
+
+
+@pytest.fixture(scope="module")
+def busy(tmp_path_factory):
+    """The busy portal (two hosts; 429 to a third request in flight on one), each request held open until a third
+    arrives or 0.3 s pass — so workers that together have three in flight on one host are caught, not missed."""
+    from crawler.sample_portals.server import start_servers
+
+    handle = start_servers(0, only=[BUSY])
+    handle.portals[BUSY].hold = 0.3
+    work = tmp_path_factory.mktemp("busy")
+    csv_path = run.registry_csv_from_manifest(run.sample_manifest(handle), handle.urls, work / "portals.csv")
+    yield {"handle": handle, "csv": str(csv_path), "work": work}
+    handle.stop()
+
+
+def test_two_workers_keep_two_in_flight_per_host_between_them(redis_url, busy):
+    """The per-host limit (CONCURRENT_REQUESTS_PER_DOMAIN, 2) holds for the crawl, not per worker."""
+    crawled = crawl_distributed(redis_url, busy, busy["work"] / "archive.db", workers=2)
+    assert crawled["codes"] == [0, 0] and crawled["ingest_code"] == 0, crawled["ingest_out"]
+    inflight = busy["handle"].inflight()
+    for host, seen in inflight.items():
+        assert seen["max"] <= 2 and seen["over_limit"] == 0, (host, seen["crowds"])
+    assert max(seen["max"] for seen in inflight.values()) == 2  # the limit was reached, not avoided
+    assert not [e for e in busy["handle"].request_log() if e["status"] == 429]
 
 
 def wait_for(condition, what: str, timeout: float = 60, poll: float = 0.05, alive=None) -> None:

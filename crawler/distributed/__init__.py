@@ -10,7 +10,8 @@ One module per job:
     state        each portal's crawl state, shared in Redis (RedisPortalState)
     queue        the shared request queue with leases (a request belongs to a live worker or to the queue)
     worker       the worker: a Scrapy extension (heartbeat, shared states, when to stop) and its item pipeline
-    middlewares  conditional GETs from Redis validators, robots.txt once per host, one delay per host for all
+    middlewares  conditional GETs from Redis validators, robots.txt once per host, one delay and two requests in
+                 flight per host for all workers
     settings     the worker's Scrapy settings module (crawler.settings with the shared components swapped in)
     seed         putting a crawl's start requests and portal states into Redis, once
     ingest       the single writer: items from Redis into the archive, then extraction
@@ -35,6 +36,9 @@ What lives in Redis (every key starts with the prefix, default `nianbao`):
     <p>:workers             hash worker (host:pid) -> responses handled (kept in crawl_runs.stats)
     <p>:inflight            hash lease id -> {worker, taken, score}: requests a worker popped and has not finished
     <p>:inflight:requests   hash lease id -> the popped request, as queued (put back if its worker dies)
+    <p>:host:<slot>         the host's turn (DOWNLOAD_DELAY between two requests, whichever worker sends them)
+    <p>:host:<slot>:inflight  zset token -> expiry: the host's requests in flight (at most
+                            CONCURRENT_REQUESTS_PER_DOMAIN for all workers; a dead worker's tokens are dropped)
     <p>:alive:<worker>      the worker's heartbeat (expires NIANBAO_WORKER_HEARTBEAT s after its last beat)
 
 Portal state lives in Redis, not in the ingester: the spider decides things from it while crawling (already seen?

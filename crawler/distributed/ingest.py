@@ -13,6 +13,7 @@ from pathlib import Path
 from crawler.distributed.keys import DEFAULT_PREFIX, Keys, connect
 from crawler.distributed.queue import requeue_dead_leases
 from crawler.distributed.state import RedisPortalState
+from crawler.items import Document, from_wire
 from crawler.pipelines import ArchiveWriter
 from crawler.spiders.portals import PortalsSpider
 from storage import Archive
@@ -129,22 +130,19 @@ def ingest_crawl(server, keys: Keys, archive: Archive, run: dict, *, idle_timeou
 
 def write_item(server, keys: Keys, archive: Archive, writer, raw: bytes) -> None:
     """One item: its body from its own key, through ArchiveWriter; then the URL's validators for the workers."""
-    item = json.loads(raw)
-    body_key = item.pop("body_key", None)
+    data = json.loads(raw)
+    body_key = data.pop("body_key", None)
     try:
-        if body_key:
-            body = server.get(body_key)
-            if body is None:
-                raise ValueError(f"body {body_key} missing from Redis")
-            item["body"] = body
-        elif item.get("kind") == "document":
-            item["body"] = b""
+        body = server.get(body_key) if body_key else None
+        if body_key and body is None:
+            raise ValueError(f"body {body_key} missing from Redis")
+        item = from_wire(data, body)
         writer.write(item)
-        if item.get("kind") == "document":
-            publish_validator(server, keys, archive, item["key"])
+        if isinstance(item, Document):
+            publish_validator(server, keys, archive, item.key)
     except Exception as exc:  # one bad item never stops the ingester; it is recorded, not lost silently
-        archive.record_error(item.get("key") or item.get("url") or "", type(exc).__name__, str(exc)[:1000],
-                           stage="ingest")
+        archive.record_error(data.get("key") or data.get("url") or "", type(exc).__name__, str(exc)[:1000],
+                             stage="ingest")
         writer.counts["errors"] += 1
     pipe = server.pipeline(transaction=True)
     if body_key:

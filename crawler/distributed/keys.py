@@ -36,6 +36,9 @@ class Keys:
     def host_turn(self, slot: str) -> str:
         return f"{self.prefix}:host:{slot}"
 
+    def host_turns(self, slot: str) -> str:
+        return f"{self.prefix}:host:{slot}:inflight"
+
     def crawl_keys(self, server) -> list[str]:
         """What one crawl leaves behind, deleted once it is ingested. Not `run` (kept, marked ingested, so late
         workers see the crawl is over) and not the validators (they outlive crawls)."""

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from pathlib import Path
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 
 from crawler.distributed.keys import DEFAULT_PREFIX, Keys, connect
-from crawler.middlewares import ConditionalGetMiddleware
+from crawler.distributed.queue import worker_name
+from crawler.middlewares import ConditionalGetMiddleware, host_slot
 from storage.blobs import BlobStore
 
 NONE_MARK = b"\x00none"  # robots.txt could not be fetched: no rules (as in one process)
@@ -102,7 +104,7 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
 class SharedHostDelayMiddleware:
     """DOWNLOAD_DELAY per host for the whole crawl, not per worker: before a request leaves, the worker takes the
     host's turn in Redis (SET NX PX delay); while another worker holds it, it waits. Without this, N workers would
-    hit one county server N times as often. (Concurrency per host stays ≤ CONCURRENT_REQUESTS_PER_DOMAIN per worker.)"""
+    hit one county server N times as often. (Requests in flight per host: SharedHostLimitMiddleware.)"""
 
     def __init__(self, crawler):
         self.server = connect(crawler.settings["NIANBAO_REDIS_URL"])
@@ -124,4 +126,75 @@ class SharedHostDelayMiddleware:
         while not self.server.set(key, 1, nx=True, px=self.delay_ms):
             wait = max(self.server.pttl(key), 10) / 1000
             await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
+        return None
+
+
+# KEYS: the host's turns (ZSET token -> expiry, ms of Redis' clock). ARGV: limit, token, ttl ms, alive-key prefix.
+# Tokens are "<worker>|<id>": a turn whose worker's heartbeat lapsed (killed mid-download) is taken back at once;
+# one whose download outlived DOWNLOAD_TIMEOUT + a margin expires (it cannot still be open).
+_TAKE_TURN = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local worker = string.match(member, '^(.*)|[^|]*$')
+  if worker and redis.call('EXISTS', ARGV[4] .. worker) == 0 then redis.call('ZREM', KEYS[1], member) end
+end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+return 1
+"""
+
+
+class SharedHostLimitMiddleware:
+    """CONCURRENT_REQUESTS_PER_DOMAIN (2) for the whole crawl, not per worker: the one-process HostLimitMiddleware's
+    semaphore, held in Redis. A request takes one of the host's turns right before its download and gives it back
+    with the answer (or the failure); while all turns are taken, the worker waits and asks again."""
+
+    POLL_S = (0.02, 0.5)  # first and longest wait between two asks
+
+    def __init__(self, crawler):
+        self.server = connect(crawler.settings["NIANBAO_REDIS_URL"])
+        self.keys = Keys(crawler.settings.get("NIANBAO_REDIS_PREFIX", DEFAULT_PREFIX))
+        self.limit = max(1, crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2))
+        self.ttl_ms = int((crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 180) + 60) * 1000)
+        self.worker = worker_name()
+        self.holding: dict[int, tuple[str, str]] = {}  # id(request) -> (key, token)
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _take(self, key: str, token: str) -> bool:
+        return bool(self.server.eval(_TAKE_TURN, 1, key, self.limit, token, self.ttl_ms, self.keys.alive("")))
+
+    async def process_request(self, request, spider=None):
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet import reactor
+        from twisted.internet.task import deferLater
+
+        key = self.keys.host_turns(host_slot(request.url))
+        token = f"{self.worker}|{uuid.uuid4().hex}"
+        wait = self.POLL_S[0]
+        if not self._take(key, token):
+            self.stats.inc_value("nianbao/host_limit_waits")
+            while not self._take(key, token):
+                await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
+                wait = min(wait * 2, self.POLL_S[1])
+        self.holding[id(request)] = (key, token)
+        return None
+
+    def _release(self, request) -> None:
+        held = self.holding.pop(id(request), None)
+        if held is not None:
+            self.server.zrem(*held)
+
+    def process_response(self, request, response, spider=None):
+        self._release(request)
+        return response
+
+    def process_exception(self, request, exception, spider=None):
+        self._release(request)
         return None

@@ -17,6 +17,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.distributed.middlewares.SharedRobotsTxtMiddleware": 100,  # Scrapy's own place for it
     "crawler.distributed.middlewares.SharedHostDelayMiddleware": 75,  # after HostSlotMiddleware (70)
+    "crawler.middlewares.HostLimitMiddleware": None,
+    "crawler.distributed.middlewares.SharedHostLimitMiddleware": 950,  # last before the download, as the local one
 }
 NIANBAO_EXTRACT = False
 NIANBAO_REDIS_URL = None

@@ -4,8 +4,10 @@ mutable part lives in Redis hashes, sets and lists, so every worker sees the sam
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 from crawler.distributed.queue import settle as settle_lease
+from crawler.items import ReportLink
 from crawler.spiders.portals import PortalState
 
 
@@ -59,8 +61,8 @@ class RedisReports:
     def __init__(self, server, key):
         self.server, self.key = server, key
 
-    def add(self, url: str, row: dict) -> bool:
-        return self.server.hsetnx(self.key, url, json.dumps(row, ensure_ascii=False)) == 1
+    def add(self, url: str, row: ReportLink) -> bool:
+        return self.server.hsetnx(self.key, url, json.dumps(asdict(row), ensure_ascii=False)) == 1
 
     def __contains__(self, url) -> bool:
         return bool(self.server.hexists(self.key, url))
@@ -155,7 +157,7 @@ class RedisPortalState(PortalState):
             return self.server.hincrby(self.key, "pending", -1)
         return settle_lease(self.server, self.keys, self.adcode, lease)
 
-    def add_report(self, url: str, row: dict) -> bool:
+    def add_report(self, url: str, row: ReportLink) -> bool:
         return self.reports.add(url, row)
 
     @property

@@ -17,25 +17,25 @@ from pathlib import Path
 from crawler import process
 from crawler.distributed.keys import DEFAULT_PREFIX, Keys, connect, quiet_scrapy_redis
 from crawler.distributed.queue import requeue_dead_leases, worker_name
+from crawler.items import Item, PortalOutcome, to_wire
 
 SETTINGS_MODULE = "crawler.distributed.settings"
 quiet_scrapy_redis()
 
 
-def push_items(server, keys: Keys, items: list[dict]) -> None:
-    """Items go to the ingester as JSON; bytes go beside them as raw Redis strings (no base64 inflation).
-    One transaction: an item never appears without its body, and a portal leaves `open` together with its status
-    item, so `open` empty means every status (and every item before it) is in the list."""
+def push_items(server, keys: Keys, items: list[Item]) -> None:
+    """Items go to the ingester as JSON (crawler.items.to_wire); bodies go beside them as raw Redis strings (no
+    base64 inflation). One transaction: an item never appears without its body, and a portal leaves `open`
+    together with its status item, so `open` empty means every status (and every item before it) is in the list."""
     pipe = server.pipeline(transaction=True)
     for item in items:
-        data = dict(item)
-        body = data.pop("body", None)
-        if body is not None and not data.get("not_modified"):
+        data, body = to_wire(item)
+        if body is not None:
             data["body_key"] = keys.body()
             pipe.set(data["body_key"], body)
         pipe.rpush(keys.items, json.dumps(data, ensure_ascii=False, default=str))
-        if data.get("kind") == "portal_status":
-            pipe.srem(keys.open, data["adcode"])
+        if isinstance(item, PortalOutcome):
+            pipe.srem(keys.open, item.adcode)
     pipe.execute()
 
 

@@ -34,6 +34,7 @@ from crawler.adapters import GENERIC, Fetch, choose, for_platform
 from crawler.adapters.base import is_markup_reply, json_reply
 from crawler.adapters.generic import records_in, report_titles, title_key
 from crawler.discovery import Page
+from crawler.items import CrawlError, Document, Gone, PortalOutcome, ReportLink
 from crawler.middlewares import TRAP_REFUSED, archive_for
 
 ROLE_BY_STAGE = {"nav": "list", "column": "list", "list": "list", "search": "list", "report": "page",
@@ -78,7 +79,7 @@ class PortalState:
     pending: int = 0
     pages: int = 0
     seen: set[str] = field(default_factory=set)
-    reports: dict[str, dict] = field(default_factory=dict)
+    reports: dict[str, ReportLink] = field(default_factory=dict)
     columns: list[str] = field(default_factory=list)
     platform: str | None = None
     walls: list[dict] = field(default_factory=list)
@@ -143,7 +144,7 @@ class PortalState:
         self.incr("pending")
         return request
 
-    def add_report(self, url: str, row: dict) -> bool:
+    def add_report(self, url: str, row: ReportLink) -> bool:
         """Record a report found on a list; False when it already was."""
         if url in self.reports:
             return False
@@ -318,8 +319,8 @@ class PortalsSpider(scrapy.Spider):
         except Exception as exc:  # one broken page never stops the portal, let alone the crawl
             self.logger.exception("error handling %s", meta.get("doc_key"))
             self.note(st.failures, f"{type(exc).__name__}: {exc}")
-            yield from self.emit({"kind": "error", "adcode": st.adcode, "url": meta.get("doc_key"),
-                                  "stage": "crawl", "error": type(exc).__name__, "message": str(exc)[:500]})
+            yield from self.emit(CrawlError(st.adcode, meta.get("doc_key"), "crawl", type(exc).__name__,
+                                            str(exc)[:500]))
         if meta.get("trap_reserved"):  # the trap budget: a speculative request that brought nothing costs
             meta["trap_reserved"] = False
             st.incr("trap_inflight", -1)
@@ -372,26 +373,22 @@ class PortalsSpider(scrapy.Spider):
                                        if k.lower() == b"content-type"}}
         return Page(response.url, response.body, text, response.status, headers, meta)
 
-    def document(self, st: PortalState, response, page: Page, **extra) -> dict:
+    def document(self, st: PortalState, response, page: Page) -> Document:
         meta = response.meta
-        return {
-            "kind": "document", "adcode": st.adcode, "key": meta["doc_key"], "url": response.request.url,
-            "final_url": response.url, "status": response.status, "headers": page.headers, "body": response.body,
-            "role": ROLE_BY_STAGE[meta["stage"]], "not_modified": bool(meta.get("not_modified")),
-            "parent_key": meta.get("parent_key"), "link_text": meta.get("link_text"),
-            "fetched_at": self.now_iso(), **extra,
-        }
+        return Document(st.adcode, meta["doc_key"], response.request.url, response.url, response.status,
+                        page.headers, ROLE_BY_STAGE[meta["stage"]], self.now_iso(),
+                        not_modified=bool(meta.get("not_modified")), parent_key=meta.get("parent_key"),
+                        link_text=meta.get("link_text"), body=response.body)
 
     def now_iso(self) -> str:
         """The crawl's clock (NIANBAO_NOW when set, see crawler.revisit): documents' fetched_at is stamped with it,
         so the revisit policy of the next crawl reads the same clock."""
         return self.policy.now().astimezone(timezone.utc).replace(microsecond=0).isoformat()
 
-    def fetch_error(self, st: PortalState, url: str, error: str, message: str) -> dict:
+    def fetch_error(self, st: PortalState, url: str, error: str, message: str) -> CrawlError:
         """Every fetch that failed is recorded (errors table, stage fetch), not only counted."""
         st.incr("failures_total")
-        return {"kind": "error", "adcode": st.adcode, "url": url, "stage": "fetch", "error": error,
-                "message": message[:500]}
+        return CrawlError(st.adcode, url, "fetch", error, message[:500])
 
     def screen(self, st: PortalState, response, page: Page):
         """Common checks on every response. Returns (items, go_on): walls, HTTP errors and redirect stubs stop here."""
@@ -661,9 +658,8 @@ class PortalsSpider(scrapy.Spider):
                 continue
             if discovery.column_link_score(discovery.Link(item.url, item.title)) >= 80 and c.year is None:
                 continue  # a menu entry named like a report: it is the column, not a report
-            row = {"kind": "report_item", "adcode": st.adcode, "url": item.url, "title": item.title, "year": c.year,
-                   "unit_kind": c.unit_kind, "unit_name": c.unit_name, "list_url": list_url,
-                   "published": item.date, "platform": adapter.name}
+            row = ReportLink(st.adcode, item.url, item.title, c.year, c.unit_kind, c.unit_name, list_url,
+                             item.date, adapter.name)
             if not st.add_report(item.url, row):
                 continue
             new += 1
@@ -685,8 +681,8 @@ class PortalsSpider(scrapy.Spider):
         row = response.meta["item"]
         if response.status in (404, 410):  # withdrawn: the archive marks the report gone, never deletes it
             # the archive's own time (report_versions are stamped by the store with it), not the crawl clock
-            yield {"kind": "gone", "adcode": st.adcode, "url": row["url"], "http_status": response.status,
-                   "seen_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat()}
+            yield Gone(st.adcode, row.url, response.status,
+                       datetime.now(timezone.utc).replace(microsecond=0).isoformat())
         items, go_on = self.screen(st, response, page)
         yield from items
         if not go_on or not page.body:
@@ -712,7 +708,7 @@ class PortalsSpider(scrapy.Spider):
                                   "fetched": self.max_attachments})
             attachments = attachments[: self.max_attachments]
         unchanged = bool(response.meta.get("not_modified"))
-        history = self.history(st.adcode)["reports"].get(row["url"]) or {}
+        history = self.history(st.adcode)["reports"].get(row.url) or {}
         urls = []
         for url, text in attachments:
             if url in urls:
@@ -727,7 +723,7 @@ class PortalsSpider(scrapy.Spider):
                 yield req
             elif discovery.strip_fragment(url) in st.seen or url in st.seen:
                 urls.append(url)
-        yield {**row, "doc_url": response.meta["doc_key"], "attachment_urls": urls}
+        yield row.with_page(response.meta["doc_key"], urls)
 
     def _attachment(self, st: PortalState, response):
         page = self.page(response)
@@ -794,7 +790,7 @@ class PortalsSpider(scrapy.Spider):
         for url, known in history.items():
             if url in st.reports or not known.get("row"):
                 continue
-            row = {**known["row"], "kind": "report_item", "adcode": st.adcode}
+            row = ReportLink.from_row(st.adcode, known["row"])
             if not st.add_report(url, row):
                 continue
             req = self.request(st, Fetch(url, "report"), stage="report", item=row, revisit="unlisted")
@@ -804,15 +800,14 @@ class PortalsSpider(scrapy.Spider):
                 break
         return out
 
-    def finish(self, st: PortalState) -> dict:
+    def finish(self, st: PortalState) -> PortalOutcome:
         st.done = True
         return self.status_item(st)
 
     @classmethod
-    def status_item(cls, st: PortalState) -> dict:
+    def status_item(cls, st: PortalState) -> PortalOutcome:
         status, detail = cls.status_of(st)
-        return {"kind": "portal_status", "adcode": st.adcode, "status": status, "detail": detail,
-                "reports_found": len(st.reports), "pages_fetched": st.pages}
+        return PortalOutcome(st.adcode, status, detail, len(st.reports), st.pages)
 
     @staticmethod
     def shortfalls_of(st: PortalState) -> list[dict]:
