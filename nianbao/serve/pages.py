@@ -21,7 +21,7 @@ from storage.serving.browse import REPORT_PAGE
 from storage.serving.queries import DOCUMENT_REPORTS_SQL, HOME_SQL, SEARCH_PAGE_SIZE, SEARCH_SQL
 from storage.serving.search import query_problem
 
-API_DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
+API_DOC = Path(__file__).with_name("api.md")  # a link to docs/api.md, packaged with the site
 
 
 async def render(datasette, request, template: str, context: dict, status: int = 200) -> Response:
