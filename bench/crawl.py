@@ -69,11 +69,13 @@ def caught(db: Path, manifest: list[dict], statuses: dict) -> dict:
             if statuses.get(m["adcode"]) not in ("ok", "moved") or "changes" not in m:
                 continue
             c = m["changes"]
-            edited = con.execute("SELECT COUNT(*) FROM report_versions WHERE url LIKE ? AND status = 'superseded'",
+            # per place (report_sources, the observation log): the edited page's earlier bytes replaced by new
+            # ones; the withdrawn page gone (the report itself may live on where other portals post it)
+            edited = con.execute("SELECT COUNT(*) FROM report_sources WHERE source LIKE ? AND status = 'replaced'",
                                  ["%" + c["edited"]["path"]]).fetchone()[0]
             added = con.execute("SELECT COUNT(*) FROM report_items i JOIN documents d ON d.url = i.doc_url "
                                 "WHERE i.url LIKE ?", ["%" + c["added"]["path"]]).fetchone()[0]
-            gone = con.execute("SELECT COUNT(*) FROM report_versions WHERE url LIKE ? AND status = 'gone'",
+            gone = con.execute("SELECT COUNT(*) FROM report_sources WHERE source LIKE ? AND status = 'gone'",
                                ["%" + c["removed"][0]]).fetchone()[0]
             for kind, hit in (("edited", edited), ("added", added), ("withdrawn", gone)):
                 out[kind][0] += bool(hit)
