@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, asdict
 from typing import Any
 
 
-@dataclass
+@dataclass(slots=True)
 class SourceCell:
     text: str
     table: int | None = None  # index of the source table (HTML/PDF/DOCX table, or text table region)
@@ -26,7 +26,7 @@ class SourceCell:
     confidence: float | None = None  # OCR confidence 0..1, None when the text was not recognised by OCR
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     cells: list[SourceCell]
     table: int | None = None  # set when this line is a row of a source table (grid formats)
@@ -117,7 +117,7 @@ FLAG_KINDS: dict[str, str] = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class KeyedCell:
     table: str  # active_disclosure / applications / review_litigation
     row: str
@@ -139,7 +139,7 @@ class KeyedCell:
                 "status": self.status, "unit": self.unit, "source": source}
 
 
-@dataclass
+@dataclass(slots=True)
 class Check:
     rule: str  # R1..R7
     table: str
@@ -158,7 +158,7 @@ class Check:
         return asdict(self)
 
 
-@dataclass
+@dataclass(slots=True)
 class Flag:
     kind: str
     detail: str

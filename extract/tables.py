@@ -29,7 +29,7 @@ T2, T3, T4 = "active_disclosure", "applications", "review_litigation"
 __all__ = ["T2", "T3", "T4", "Row", "Region", "find_regions", "cell_kind"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     labels: list[SourceCell] = field(default_factory=list)
     slots: list[SourceCell] = field(default_factory=list)  # value / dash / empty cells after the labels, in order
