@@ -22,18 +22,22 @@ SIGNED = {"items_change"}
 DECIMAL = {"fee_amount", "procurement_amount"}
 
 
+_UNKNOWN = (None, None)
+
+
+def _operand(c: KeyedCell) -> tuple:
+    """(strict value, blank-as-zero value); None means 'cannot evaluate' for that reading."""
+    if c.status in ("text", "missing"):
+        return _UNKNOWN
+    if c.status in ("blank", "dash"):
+        return None, 0.0
+    return c.value, c.value
+
+
 class _Cells:
     def __init__(self, cells: list[KeyedCell]):
         self.by_key = {(c.table, c.row, c.col): c for c in cells}
-
-    def operand(self, table, row, col):
-        """(strict value, blank-as-zero value); None means 'cannot evaluate' for that reading."""
-        c = self.by_key.get((table, row, col))
-        if c is None or c.status in ("text", "missing"):
-            return None, None
-        if c.status in ("blank", "dash"):
-            return None, 0.0
-        return c.value, c.value
+        self.operands = {key: _operand(c) for key, c in self.by_key.items()}  # read once, summed many times
 
     def has_row(self, table, row):
         return any((table, row, col) in self.by_key for col in T3_COLS + ["upheld"])
@@ -41,8 +45,9 @@ class _Cells:
 
 def _side(cells: _Cells, operands):
     strict, bz = 0.0, 0.0
-    for t, r, c in operands:
-        s, z = cells.operand(t, r, c)
+    get = cells.operands.get
+    for key in operands:
+        s, z = get(key, _UNKNOWN)
         strict = None if s is None or strict is None else strict + s
         bz = None if z is None or bz is None else bz + z
     return strict, bz

@@ -72,7 +72,7 @@ def tokenize(text: str) -> list[Line]:
         if "\f" in raw:
             raw = raw.replace("\f", "")
         # An enumerator broken off its label by a PDF export: "(" / "一) 予以公开", "2" / ".其他法律…".
-        while n < n_lines and len(raw) <= 4 and _broken_enumerator(raw, raw_lines[n]):
+        while n < n_lines and 0 < len(raw) <= 4 and _broken_enumerator(raw, raw_lines[n]):
             raw = raw.rstrip() + raw_lines[n].lstrip()
             n += 1
         if "\t" in raw:
