@@ -3,12 +3,13 @@
 A merged cell is emitted once, at its top-left grid position, and nothing is emitted for the positions it covers —
 so a table row reads like the linearised text rows the seeds show, and each cell keeps (table, row, col).
 
-Parser: Lexbor (selectolax), an HTML5 parser — the tree a browser builds. Pages pasted from Word are 100–370 KB
-of markup for 10–20 KB of text: Lexbor builds their tree in less than half of libxml2's time, and hands over the
-text of a subtree (a cell, the prose) in one C call, so extraction costs less than two bare libxml2 parses. The work
-per element stays in C: the content container, the tables and the block elements are found with CSS selectors;
-Python touches the tables' rows and cells, the block elements (to mark line breaks) and nothing else; only the text
-that comes out is normalised (NFKC, script) — never the markup.
+Parser: Lexbor (selectolax), an HTML5 parser: the tree a browser builds. Pages pasted from Word are 100–370 KB of
+markup for 10–20 KB of text; Lexbor builds their tree in less than half of libxml2's time and hands over the text of
+a subtree (a cell, the prose) in one C call, so extraction costs less than two bare libxml2 parses. Python visits
+each element of the page once (one walk, comparing Lexbor's tag ids: the tables, the elements to drop, <meta>,
+<title>, <article>, <main>), finds the containers by id and class with one selector query, and then touches only
+the tables' rows and cells and the block elements left around them; only the text that comes out is normalised
+(NFKC, script) — never the markup.
 
 Deep nesting: Lexbor keeps every level (no depth limit), but its parse time grows with the square of the depth
 (each start tag looks down the stack of open elements): 0.4 s at 20,000 nested <div>s, 95 s at 200,000. A page with
@@ -17,6 +18,8 @@ it deeper than that, Lexbor reads what libxml2 kept and the loss is flagged (`ne
 tree here is a loop, never Python recursion.
 """
 from __future__ import annotations
+
+import re
 
 from lxml import etree
 from selectolax.lexbor import LexborHTMLParser, create_tag
@@ -30,13 +33,13 @@ CONTENT_SELECTORS = [".TRS_Editor", "#zoom", ".Custom_UnionStyle", "#ivs_content
                      ".bt-content", ".article-content", ".article_content", "#content", ".content", "article", "main"]
 CONTENT_IDS = {s[1:] for s in CONTENT_SELECTORS if s[0] == "#"}
 CONTENT_CLASSES = {s[1:] for s in CONTENT_SELECTORS if s[0] == "."}
-# One selector query finds every candidate in C: the elements with an id, those whose class contains one of the
-# names (or "content", which four of them contain), <article> and <main>. The id and the class tokens are then
+# One selector query finds the candidates by id and class in C: the elements with an id, and those whose class
+# contains one of the names (or "content", which four of them contain). The id and the class tokens are then
 # compared exactly here (in quirks mode, most report pages having no doctype, `#zoom` and `.content` would match
 # case-insensitively).
 _CANDIDATES = ", ".join(["[id]"] + [f'[class*="{c}"]' for c in sorted({"content" if "content" in c else c
-                                                                       for c in CONTENT_CLASSES})]
-                        + [s for s in CONTENT_SELECTORS if s[0] not in "#."])
+                                                                       for c in CONTENT_CLASSES})])
+
 
 def _tag_ids(*names: str) -> frozenset:
     """Lexbor's ids of HTML tag names (fixed numbers for the known tags): comparing them costs less than a name."""
@@ -48,10 +51,12 @@ _BLOCK = _tag_ids("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "o
                   "th", "tbody", "thead", "table")
 _DROP = _tag_ids("script", "style", "noscript", "template", "iframe", "object", "svg", "button", "select", "input",
                  "textarea", "title")
-(_TABLE,), (_BR,), (_TR,) = _tag_ids("table"), _tag_ids("br"), _tag_ids("tr")
-_CELL, _SECTION = _tag_ids("td", "th"), _tag_ids("tbody", "thead", "tfoot")
 _CONTAINER_TAGS = _tag_ids(*(s for s in CONTENT_SELECTORS if s[0] not in "#."))
+(_TABLE,), (_TR,), (_BR,), (_META_TAG,), (_TITLE,) = (_tag_ids(t) for t in ("table", "tr", "br", "meta", "title"))
+_CELL, _SECTION = _tag_ids("td", "th"), _tag_ids("tbody", "thead", "tfoot")
 _BREAK = _BLOCK | {_BR}
+_WANTED = _CONTAINER_TAGS | _DROP | {_TABLE, _META_TAG, _TITLE}  # what the walk of the page collects
+_HEAD_TAGS = re.compile(rb"<meta\b[^>]*>|<title\b[^>]*>.*?</title\s*>", re.I | re.S)
 _META = ("ArticleTitle", "PubDate", "ContentSource", "ColumnName", "SiteName", "Url")
 _MARK = "\x00"  # a table's place in the prose: an HTML5 parser never leaves U+0000 in a text node
 # Only for pages with many tags (see the docstring). huge_tree: without it libxml2 stops at depth 256.
@@ -64,23 +69,26 @@ def parse(data: bytes, hints: dict) -> ParsedDocument:
     # Lexbor reads UTF-8 bytes fastest; the charset was decided above (BOM, header, <meta>, detection).
     source = data if decoded.charset == "utf-8" and not data.startswith(b"\xef\xbb\xbf") \
         else decoded.text.encode("utf-8", "surrogatepass")
+    # The <head> of a page pasted from Word is a fifth of its bytes (styles, conditional comments): only its <meta>
+    # and <title> are read, and the tree is built from </head> on.
+    cut = source.find(b"</head>")
+    if cut < 0:
+        cut = source.find(b"</HEAD>")
+    head = LexborHTMLParser(b"".join(_HEAD_TAGS.findall(source, 0, cut))).root if cut > 0 else None
+    source = source[cut + 7:] if cut > 0 else source
     flags = []
     if len(source) > 3 * limits.HTML_CHECKED_TAGS and source.count(b"<") > limits.HTML_CHECKED_TAGS:
         source, flags = _within_depth(source)
     tree = LexborHTMLParser(source)
-    meta = _page_meta(tree)
+    found = _Found(tree.root)
+    meta = _page_meta(head.traverse()) if head is not None else {}
+    meta.update({k: v for k, v in _page_meta(found.meta).items() if k not in meta})
     meta["flags"] = flags
-    content = _content_root(tree)
-    # One walk: the elements to drop, and the tables. Reverse document order: a dropped element inside another
-    # dropped one goes first. The tails stay (they are text nodes of their own).
-    dropped, tables = [], []
-    for el in content.traverse():
-        tag = el.tag_id
-        if tag in _DROP:
-            dropped.append(el)
-        elif tag == _TABLE:
-            tables.append(el)
-    if dropped:
+    content = _content_root(tree, found.containers)
+    inside = _Inside({content.mem_id})  # content itself counts (a table or a dropped tag can be the container)
+    dropped = [el for el in found.dropped if el.mem_id == content.mem_id or inside(el)]
+    tables = [el for el in found.tables if el.mem_id == content.mem_id or inside(el)]
+    if dropped:  # reverse document order: one inside another goes first; the tails stay (text nodes of their own)
         for el in reversed(dropped):
             if el.mem_id != content.mem_id:
                 el.decompose()
@@ -106,38 +114,53 @@ def _within_depth(source: bytes) -> tuple[bytes, list]:
                              f"{lost[0].line} on is lost", {"line": lost[0].line})]
 
 
-def _page_meta(tree) -> dict:
-    """<meta name=ArticleTitle|PubDate|...> (the last of each name) and the first <title> (html_title): those of
-    the <head> first, then those of the <body> not already set."""
+class _Found:
+    """The elements the later steps look for by tag, in document order, from one walk of the tree (each element
+    once, in Python: a selector query walks the tree once per tag it names)."""
+
+    def __init__(self, root):
+        self.meta, self.containers, self.dropped, self.tables = [], [], [], []
+        for el in root.traverse():
+            tag = el.tag_id
+            if tag in _WANTED:
+                if tag == _META_TAG or tag == _TITLE:
+                    self.meta.append(el)
+                if tag in _CONTAINER_TAGS:
+                    self.containers.append(el)
+                if tag in _DROP:
+                    self.dropped.append(el)
+                elif tag == _TABLE:
+                    self.tables.append(el)
+
+
+def _page_meta(elements) -> dict:
+    """<meta name=ArticleTitle|PubDate|...> (the last of each name) and the first <title> (html_title)."""
     meta: dict = {}
-    for part in (tree.head, tree.body):
-        found, title = {}, None
-        for tag in part.css("meta, title") if part is not None else ():
-            if tag.tag == "title":
-                title = title or tag
-                continue
-            name, content = tag.attrs.get("name"), tag.attrs.get("content")
+    title = None
+    for el in elements:
+        if el.tag_id == _TITLE:
+            title = title or el
+        elif el.tag_id == _META_TAG:
+            name, content = el.attrs.get("name"), el.attrs.get("content")
             if name in _META and content:
-                found[name] = content.strip()
-        if title is not None and title.text().strip():
-            found["html_title"] = title.text().strip()
-        meta.update({k: v for k, v in found.items() if k not in meta})
+                meta[name] = content.strip()
+    if title is not None and title.text_lexbor().strip():
+        meta["html_title"] = title.text_lexbor().strip()
     return meta
 
 
-def _content_root(tree):
+def _content_root(tree, containers: list):
     """The article body: the known CMS container holding the most text (a table-holding one preferred). Ids, then
-    classes, then tags, each in document order: the order in which candidates of equal score are preferred."""
+    classes, then tags (`containers`), each in document order: the order in which candidates of equal score are
+    preferred."""
     root = tree.body if tree.body is not None else tree.root
-    by_id, by_class, by_tag = [], [], []
+    by_id, by_class = [], []
     for el in root.css(_CANDIDATES):
         if el.id in CONTENT_IDS:
             by_id.append(el)
         if not CONTENT_CLASSES.isdisjoint((el.attrs.get("class") or "").split()):
             by_class.append(el)
-        if el.tag_id in _CONTAINER_TAGS:
-            by_tag.append(el)
-    candidates = by_id + by_class + by_tag
+    candidates = by_id + by_class + containers
     if len(candidates) > 1:  # a container inside another loses to it (more text, as many tables): only the outer
         inside = _Inside({el.mem_id for el in candidates})
         candidates = [el for el in candidates if not inside(el)]
@@ -208,13 +231,6 @@ class _Enclosing:
         return out
 
 
-def _collapse(text: str) -> str:
-    """Whitespace runs (NBSP and U+3000 included) -> one space, ends stripped; zero-width spaces dropped."""
-    if "\u200b" in text:
-        text = text.replace("\u200b", "")
-    return " ".join(text.split())
-
-
 def read_lines(content, tables: list | None = None) -> list[Line]:
     """Prose lines and table rows of the article, in reading order. A layout table (`_is_layout`) is read as
     blocks of prose, the tables inside it as tables. `tables`: those in `content` (None: look)."""
@@ -238,10 +254,11 @@ def read_lines(content, tables: list | None = None) -> list[Line]:
             el.insert_before("\n")
         el.insert_after("\n")
     lines: list[Line] = []
-    for part in content.text_lexbor().split("\n"):
-        part = _collapse(part)
-        if not part:
+    text = content.text_lexbor()
+    for part in (text.replace("\u200b", "") if "\u200b" in text else text).split("\n"):
+        if not part or part.isspace():  # most of them: the breaks of nested blocks
             continue
+        part = " ".join(part.split())  # whitespace runs (NBSP and U+3000 too) -> one space; zero-width ones dropped
         if part[0] == _MARK and part[-1] == _MARK and part[1:-1].isdigit():
             lines += read[int(part[1:-1])]
         else:
@@ -271,30 +288,32 @@ def table_lines(table, index: int) -> list[Line]:
     """The rows of one table on its grid: rowspan/colspan resolved, each cell once at its top-left position."""
     # The elements with these attributes, found in C: reading attributes element by element costs more.
     marked = {el.mem_id for el in table.css("[rowspan], [colspan], tr[height]")}
-    occupied: set[tuple[int, int]] = set()
+    covered: dict[int, set[int]] = {}  # row -> the columns that merged cells of earlier rows or columns cover
     out = []
     for r, tr in enumerate(_own_rows(table)):
         if tr.mem_id in marked and tr.attrs.get("height") == "0" and not tr.text_lexbor().strip():
             continue  # Word's spacer row (<tr height=0> inside <![if !supportMisalignedColumns]>)
         cells = []
         c = 0
+        taken = covered.get(r, ())
         for td in tr.iter():
             if td.tag_id not in _CELL:
                 continue
-            while occupied and (r, c) in occupied:
+            while c in taken:
                 c += 1
-            rowspan = colspan = 1
-            if td.mem_id in marked:
-                attrs = td.attributes
-                rowspan, colspan = _span(attrs.get("rowspan")), _span(attrs.get("colspan"))
-                for dr in range(rowspan):
-                    for dc in range(colspan):
-                        occupied.add((r + dr, c + dc))
             text = td.text_lexbor()
             if "\u200b" in text:
                 text = text.replace("\u200b", "")
-            cells.append(SourceCell(" ".join(text.split()), index, r, c))  # as _collapse (inline: once per cell)
-            c += colspan
+            cells.append(SourceCell(" ".join(text.split()), index, r, c))  # whitespace as in the prose
+            if td.mem_id in marked:
+                attrs = td.attributes
+                rowspan, colspan = _span(attrs.get("rowspan")), _span(attrs.get("colspan"))
+                if rowspan > 1 or colspan > 1:
+                    for row in range(r, r + rowspan):
+                        covered.setdefault(row, set()).update(range(c, c + colspan))
+                c += colspan
+            else:
+                c += 1
         if cells:
             out.append(Line(cells, table=index))
     return out
