@@ -218,3 +218,17 @@ def test_attachment_dated_earlier_than_its_page_is_not_late(seeds_dir):
     conflict = next(f for f in result.flags if f.kind == "date_conflict")
     assert {d["date"] for d in conflict.data["dates"]} == {"2021-01-08", "2021-12-01"}
     assert "late_publication" not in {f.kind for f in result.flags}
+
+
+def test_nfkc_equals_unicodedata():
+    """decode.nfkc swaps full-width forms first, then normalises only if something else is left: the same result
+    as unicodedata's NFKC, combining marks, half-width kana and compatibility characters included."""
+    import random
+    import unicodedata
+    from extract.decode import nfkc
+    alphabet = ("ａＡ１，（）：％　\u00a0 a1,.%年报告①²ﬁ㎡\u0301\u0308\u0327\u3099\u309a\uff76\uff9e\uff9fｶﾞ\u1100\u1161"
+                "\u212b\u00c5\uf900\u2002\n")
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
+        assert nfkc(text) == unicodedata.normalize("NFKC", text), repr(text)
