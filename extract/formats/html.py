@@ -15,7 +15,8 @@ Deep nesting: Lexbor keeps every level (no depth limit), but its parse time grow
 (each start tag looks down the stack of open elements): 0.4 s at 20,000 nested <div>s, 95 s at 200,000. A page with
 more than limits.HTML_CHECKED_TAGS tags is first parsed by libxml2 (linear, stops at depth 2048); when libxml2 found
 it deeper than that, Lexbor reads what libxml2 kept and the loss is flagged (`nesting_truncated`). Every walk of the
-tree here is a loop, never Python recursion.
+tree here is a loop, never Python recursion. Unclosed formatting tags, which an HTML5 parser re-opens in every block
+that follows, take the same way when there are many of them (limits.HTML_REOPEN_BUDGET).
 """
 from __future__ import annotations
 
@@ -77,8 +78,14 @@ def parse(data: bytes, hints: dict) -> ParsedDocument:
     head = LexborHTMLParser(b"".join(_HEAD_TAGS.findall(source, 0, cut))).root if cut > 0 else None
     source = source[cut + 7:] if cut > 0 else source
     flags = []
-    if len(source) > 3 * limits.HTML_CHECKED_TAGS and source.count(b"<") > limits.HTML_CHECKED_TAGS:
-        source, flags = _within_depth(source)
+    tags, closed = source.count(b"<"), source.count(b"</")
+    # Tags left open (start tags beyond their end tags, void ones included) times the elements that may follow:
+    # an HTML5 parser re-opens every unclosed formatting tag (<b>, <font>, <i>…) in each block after the one it was
+    # closed by, so 1,000 of them before 1,000 paragraphs (17 KB) build a million elements (380 MiB). libxml2
+    # closes them where they end; its tree, written out with every end tag, is safe for Lexbor.
+    reopened = max(0, tags - 2 * closed) * closed
+    if tags > limits.HTML_CHECKED_TAGS or reopened > limits.HTML_REOPEN_BUDGET:
+        source, flags = _through_libxml2(source, rewrite=reopened > limits.HTML_REOPEN_BUDGET)
     tree = LexborHTMLParser(source)
     found = _Found(tree.root)
     meta = _page_meta(head.traverse()) if head is not None else {}
@@ -102,13 +109,16 @@ def parse(data: bytes, hints: dict) -> ParsedDocument:
     return doc
 
 
-def _within_depth(source: bytes) -> tuple[bytes, list]:
+def _through_libxml2(source: bytes, rewrite: bool) -> tuple[bytes, list]:
     """A page of many tags, checked by libxml2 (linear time) before Lexbor (time grows with the square of the
-    depth) reads it: deeper than libxml2's hard limit (2048), the page is what libxml2 kept — flagged."""
+    depth) reads it: deeper than libxml2's hard limit (2048), the page is what libxml2 kept — flagged. `rewrite`:
+    Lexbor reads libxml2's tree written out (every tag closed) even when nothing was lost."""
     root = etree.fromstring(source, _DEPTH_PARSER)
     lost = [e for e in _DEPTH_PARSER.error_log if "Excessive depth" in e.message]
-    if root is None or not lost:
+    if root is None:
         return source, []
+    if not lost:
+        return (etree.tostring(root, encoding="utf-8", method="html") if rewrite else source), []
     return etree.tostring(root, encoding="utf-8", method="html"), [(
         "nesting_truncated", f"the page nests elements deeper than the HTML parser allows; content from line "
                              f"{lost[0].line} on is lost", {"line": lost[0].line})]

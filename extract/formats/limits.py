@@ -49,6 +49,9 @@ MAX_LINES = 250_000  # lines of one decoded text or HTML document (a report has 
 # An HTML page with more "<" than this is checked for nesting deeper than 2048 before Lexbor parses it (Lexbor's
 # parse time grows with the square of the depth; under this many tags it takes 0.4 s at most). Report pages: 3-8k.
 HTML_CHECKED_TAGS = 20_000
+# Tags left open x the end tags after them (html.py): above this, libxml2 closes the page's tags before Lexbor reads
+# it (report pages: under 20,000; 1,000 unclosed <b> before 1,000 paragraphs: 1,000,000, 380 MiB in Lexbor).
+HTML_REOPEN_BUDGET = 250_000
 MAX_PDF_STREAM = 16 * MiB  # decoded size of one non-image PDF stream (a page's content stream is ~10-500 KB)
 MAX_PDF_IMAGE_STREAM = 256 * MiB  # decoded size of one image stream (60 MP x 4 bytes)
 MAX_PDF_DECODED = 512 * MiB  # decoded size of all the streams of one PDF
