@@ -83,6 +83,19 @@ def test_html_spans_resolved_and_positions_kept():
         [("A", 0, 0), ("B", 0, 1)], [("1", 1, 1), ("2", 1, 2)], [("C", 2, 0), ("3", 2, 1), ("4", 2, 2)]]
 
 
+def test_layout_table_is_prose_and_nested_data_table_is_one_cell():
+    """Old portals lay a page out in a table (navigation | article): its cells are prose, the tables inside them
+    are tables. A data table holding a table keeps that table's text in its cell, and the next table is table 1."""
+    layout = ("<table><tr><td>导航</td><td><p>某县2022年政府信息公开工作年度报告</p>"
+              "<table><tr><td>行政许可</td><td>12</td><td>3</td><td>4</td></tr></table></td></tr></table>").encode()
+    assert [(l.table, l.texts) for l in parse_html(layout, {}).lines] == [
+        (None, ["导航"]), (None, ["某县2022年政府信息公开工作年度报告"]), (0, ["行政许可", "12", "3", "4"])]
+    nested = ("<div id=zoom><table><tr><td>行政许可</td><td>12</td><td>5</td><td><table><tr><td>a</td><td>b</td>"
+              "</tr></table></td></tr></table><table><tr><td>行政处罚</td><td>1</td></tr></table></div>").encode()
+    assert [(l.table, l.texts) for l in parse_html(nested, {}).lines] == [
+        (0, ["行政许可", "12", "5", "ab"]), (1, ["行政处罚", "1"])]
+
+
 def _counts(db):
     c = sqlite3.connect(db)
     return {t: c.execute(f"select count(*) from {t}").fetchone()[0]

@@ -184,61 +184,53 @@ def _content_root(tree, containers: list):
     return best if best is not None else root
 
 
+def _first_above(el, memo: dict, hit):
+    """What `hit` says of the nearest ancestor of `el` it says anything of (not None), or None. `memo` keeps the
+    answer for every element a walk passed (mem_id -> what is above it), so that many walks visit each element
+    once. `hit` is asked before the memo: an element passed by one walk may be the answer of another."""
+    path, node, found = [], el.parent, None
+    while node is not None:
+        found = hit(node)
+        if found is not None:
+            break
+        key = node.mem_id
+        if key in memo:
+            found = memo[key]
+            break
+        path.append(key)
+        node = node.parent
+    for key in path:
+        memo[key] = found
+    return found
+
+
 class _Inside:
-    """Is an element inside one of `keys` (mem_ids)? One walk up per element, each ancestor visited once."""
+    """Is an element inside one of `keys` (mem_ids)?"""
 
     def __init__(self, keys: set):
-        self.keys, self.seen = keys, {}
+        self.memo: dict = {}
+        self.hit = lambda node: True if node.mem_id in keys else None
 
     def __call__(self, el) -> bool:
-        path, node = [], el.parent
-        found = False
-        while node is not None:
-            key = node.mem_id
-            if key in self.seen:
-                found = self.seen[key]
-                break
-            if key in self.keys:
-                found = True
-                break
-            path.append(key)
-            node = node.parent
-        for key in path:
-            self.seen[key] = found
-        return found
+        return _first_above(el, self.memo, self.hit) is not None
 
 
 class _Enclosing:
-    """The table an element sits in (the nearest above it, or None): one walk up per element, each ancestor once."""
+    """The tables an element sits in, nearest first."""
 
     def __init__(self):
-        self.above = {}  # mem_id -> the nearest table above that element
-
-    def __call__(self, el):
-        key = el.mem_id
-        if key in self.above:
-            return self.above[key]
-        path, node, found = [key], el.parent, None
-        while node is not None:
-            key = node.mem_id
-            if key in self.above:
-                found = self.above[key]
-                break
-            if node.tag_id == _TABLE:
-                found = node
-                break
-            path.append(key)
-            node = node.parent
-        for key in path:
-            self.above[key] = found
-        return found
+        self.memo: dict = {}
 
     def chain(self, el) -> list:
-        out, table = [], self(el)
+        out, table = [], _first_above(el, self.memo, _table_or_none)
         while table is not None:
             out.append(table)
-            table = self(table)
+            table = _first_above(table, self.memo, _table_or_none)
         return out
+
+
+def _table_or_none(node):
+    return node if node.tag_id == _TABLE else None
 
 
 def read_lines(content, tables: list | None = None) -> list[Line]:
