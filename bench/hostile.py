@@ -74,6 +74,10 @@ def make_inputs(tmp: Path) -> list[tuple[str, str, str]]:
     deep.write_bytes(b"<html><body><p>\xe6\x8a\xa5\xe5\x91\x8a</p>" + b"<div>" * 100_000 + b"x" + b"</div>" * 100_000
                      + b"</body></html>")
     out.append(("html_deep_100k", str(deep), "HTML nested 100,000 elements deep"))
+    unclosed = tmp / "unclosed.html"  # an HTML5 parser re-opens the 1,500 <b>s in each of the 20,000 paragraphs
+    unclosed.write_bytes(("<html><body><div>某县2022年政府信息公开工作年度报告" + "".join(f"<b a={i}>" for i in range(1500))
+                          + "</div>" + "<p>段落</p>" * 20_000 + "</body></html>").encode())
+    out.append(("html_unclosed_tags", str(unclosed), "1,500 unclosed <b> tags before 20,000 paragraphs (400 KB)"))
     out.append(("text_20mb_at_100mib", str(tmp / "text20.txt"), "the 20 MB text with the worker's memory limit at "
                 "100 MiB (NIANBAO_EXTRACT_MEMORY_MB=100): the watchdog"))
     out.append(("dev_zero", "/dev/zero", "a character device that never ends"))
