@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 from lxml import etree
 from selectolax.lexbor import LexborHTMLParser, create_tag
 
@@ -78,7 +79,7 @@ def parse(data: bytes, hints: dict) -> ParsedDocument:
     head = LexborHTMLParser(b"".join(_HEAD_TAGS.findall(source, 0, cut))).root if cut > 0 else None
     source = source[cut + 7:] if cut > 0 else source
     flags = []
-    tags, closed = source.count(b"<"), source.count(b"</")
+    tags, closed = _tag_counts(source)
     # Tags left open (start tags beyond their end tags, void ones included) times the elements that may follow:
     # an HTML5 parser re-opens every unclosed formatting tag (<b>, <font>, <i>…) in each block after the one it was
     # closed by, so 1,000 of them before 1,000 paragraphs (17 KB) build a million elements (380 MiB). libxml2
@@ -107,6 +108,13 @@ def parse(data: bytes, hints: dict) -> ParsedDocument:
     if decoded.note:
         doc.warnings.append(decoded.note)
     return doc
+
+
+def _tag_counts(source: bytes) -> tuple[int, int]:
+    """("<" , "</") in the page, counted by numpy (bytes.count of a two-byte needle costs 0.2 ms on a Word page)."""
+    codes = np.frombuffer(source, np.uint8)
+    opens = codes == 60  # "<"
+    return int(np.count_nonzero(opens)), int(np.count_nonzero(opens[:-1] & (codes[1:] == 47)))  # "</"
 
 
 def _through_libxml2(source: bytes, rewrite: bool) -> tuple[bytes, list]:
