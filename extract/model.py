@@ -109,11 +109,26 @@ FLAG_KINDS: dict[str, str] = {
     "regulations_at_county": "a county-level body reports 规章, which it cannot enact (S3)",
     "prose_table_mismatch": "a count in the prose differs from the table (S4)",
     "late_publication": "published after the statutory deadline",
+    "zone_mapped": "a functional zone (开发区, 综合实验区…) filed under its county by the zone table "
+                   "(extract/data/zones.csv); the zone, the county and the table's source in data",
+    "zone_without_county": "a functional zone with no single county: no region given; the zone and its source in data",
+    "functional_zone": "a unit that looks like a functional zone the zone table does not know, no county named "
+                       "with it: the county it is filed under and where that came from in data",
+    "page_attachment_mismatch": "a page and its attachment report on different years or places: the attachment's "
+                                "own metadata used; both in data",
+    "year_conflict": "the title's year and the stated reporting period disagree: the title's year used",
+    "impossible_date": "a publication date before the reporting period ended, or in the future: not used",
+    "date_conflict": "sources of the publication date disagree: the earliest possible one used, all in data",
+    "date_doubtful": "a publication date far past the deadline: possibly the date of a re-publication",
     # reading
     "decode_warning": "the text encoding was uncertain or a declared charset was wrong",
     "replacement_characters": "characters that could not be decoded",
     "ocr": "the tables were read by OCR: check failures may be recognition errors",
     "tables_from_attachment": "the page had no tables; the cells come from the attachment named in data",
+    "attachment_error": "an attachment of the report could not be extracted (its error kind in data); the page "
+                        "and the other attachments are still read",
+    "nesting_truncated": "an HTML page nested deeper than the parser allows: the content from the line in data "
+                         "on is lost",
 }
 
 

@@ -105,3 +105,22 @@ def test_docs_schema_md_is_rendered_from_the_schema():
 
     assert (ROOT / "docs" / "schema.md").read_text(encoding="utf-8") == docs.render(), \
         "docs/schema.md is stale: run `python -m storage.docs`"
+
+
+def test_every_flag_kind_raised_is_declared():
+    """docs/schema.md lists the flag kinds of extract.model.FLAG_KINDS (and the storage layer's own): a kind raised
+    anywhere in the code but not declared there is a flag no reader can look up."""
+    import re
+    from extract.model import FLAG_KINDS
+    from storage.reports import STORAGE_FLAG_KINDS
+    raised = {}
+    for path in [*ROOT.joinpath("extract").rglob("*.py"), *ROOT.joinpath("crawler").rglob("*.py"),
+                 *ROOT.joinpath("storage").rglob("*.py")]:
+        text = path.read_text(encoding="utf-8")
+        kinds = re.findall(r'Flag\(\s*"([a-z_]+)"', text)
+        if path.parent.name == "formats":  # the parsers' (kind, detail, data) triples in doc.meta["flags"]
+            kinds += re.findall(r'(?:\[|append\()\(\s*"([a-z_]+)",\s*f?"', text)
+        for kind in kinds:
+            raised.setdefault(kind, path.name)
+    undeclared = {k: where for k, where in raised.items() if k not in FLAG_KINDS and k not in STORAGE_FLAG_KINDS}
+    assert not undeclared, undeclared
