@@ -17,17 +17,13 @@ import re
 from extract import agencies, dates, regions
 from extract.attribution import attribute
 from extract.model import Flag, Metadata, ParsedDocument, Section
+from extract.values import squash
 
 _TITLE_WORDS = re.compile(r"报告|年报")
 _TITLE_SHAPE = re.compile(r"\d{4}年|年度|[二一][〇○零Ｏ][一二三四五六七八九〇○零Ｏ]{2}年")
 _TITLE_SEPARATOR = re.compile(r"\s*(?:[_|｜]|\s[-—–]\s|[-—–]{1,2}(?=\D))\s*")
 _NOT_TITLE = re.compile(r"[>»›]|首页|当前位置|^根据|[,。;]")
 _ISSUER = re.compile(r"(人民政府|办公室|办公厅|局|委员会|政府办|办事处)$")
-
-
-def _squash(text: str) -> str:
-    """decode.squash (no whitespace at all), without a regular expression: this runs on every early line."""
-    return "".join(text.split())
 
 
 def find_title(doc: ParsedDocument, hints: dict) -> tuple[str | None, str | None, list[str]]:
@@ -44,7 +40,7 @@ def find_title(doc: ParsedDocument, hints: dict) -> tuple[str | None, str | None
         raw = "".join(c.text for c in line.cells)
         if len(raw) > 120:  # a paragraph: neither a title, an issuer nor a date line
             continue
-        s = _squash(raw)
+        s = squash(raw)
         if not s:
             continue
         head.append(s)
@@ -86,7 +82,7 @@ def extract_metadata(doc: ParsedDocument, sections: list[Section], hints: dict, 
     body = _prose(doc, sections)
     # The signature: the short lines at the end ("民和回族土族自治县人民政府办公室", "2023年12月17日"); of those,
     # the unit lines are evidence of the issuer.
-    tail = [s for s in (_squash("".join(c.text for c in l.cells)) for l in doc.lines[-12:]
+    tail = [s for s in (squash("".join(c.text for c in l.cells)) for l in doc.lines[-12:]
                         if l.table is None and len(l.cells) == 1 and len(l.cells[0].text) <= 60) if s]
     signers = [s for s in tail[-8:] if len(s) <= 30 and _ISSUER.search(s)]
     attribution = attribute(title, " ".join([issuer or ""] + signers), body, hints, flags)
