@@ -36,11 +36,10 @@ def _operand(c: KeyedCell) -> tuple:
 
 class _Cells:
     def __init__(self, cells: list[KeyedCell]):
-        self.by_key = {(c.table, c.row, c.col): c for c in cells}
-        self.operands = {key: _operand(c) for key, c in self.by_key.items()}  # read once, summed many times
+        self.operands = {(c.table, c.row, c.col): _operand(c) for c in cells}  # read once, summed many times
 
     def has_row(self, table, row):
-        return any((table, row, col) in self.by_key for col in T3_COLS + ["upheld"])
+        return any((table, row, col) in self.operands for col in T3_COLS + ["upheld"])
 
 
 def _side(cells: _Cells, operands):

@@ -84,9 +84,9 @@ def parse(data: bytes, hints: dict) -> ParsedDocument:
     # an HTML5 parser re-opens every unclosed formatting tag (<b>, <font>, <i>…) in each block after the one it was
     # closed by, so 1,000 of them before 1,000 paragraphs (17 KB) build a million elements (380 MiB). libxml2
     # closes them where they end; its tree, written out with every end tag, is safe for Lexbor.
-    reopened = max(0, tags - 2 * closed) * closed
-    if tags > limits.HTML_CHECKED_TAGS or reopened > limits.HTML_REOPEN_BUDGET:
-        source, flags = _through_libxml2(source, rewrite=reopened > limits.HTML_REOPEN_BUDGET)
+    reopens = max(0, tags - 2 * closed) * closed > limits.HTML_REOPEN_BUDGET
+    if tags > limits.HTML_CHECKED_TAGS or reopens:
+        source, flags = _through_libxml2(source, rewrite=reopens)
     tree = LexborHTMLParser(source)
     found = _Found(tree.root)
     meta = _page_meta(head.traverse()) if head is not None else {}
@@ -123,13 +123,11 @@ def _through_libxml2(source: bytes, rewrite: bool) -> tuple[bytes, list]:
     Lexbor reads libxml2's tree written out (every tag closed) even when nothing was lost."""
     root = etree.fromstring(source, _DEPTH_PARSER)
     lost = [e for e in _DEPTH_PARSER.error_log if "Excessive depth" in e.message]
-    if root is None:
+    if root is None or not (lost or rewrite):
         return source, []
-    if not lost:
-        return (etree.tostring(root, encoding="utf-8", method="html") if rewrite else source), []
-    return etree.tostring(root, encoding="utf-8", method="html"), [(
-        "nesting_truncated", f"the page nests elements deeper than the HTML parser allows; content from line "
-                             f"{lost[0].line} on is lost", {"line": lost[0].line})]
+    flags = [("nesting_truncated", f"the page nests elements deeper than the HTML parser allows; content from line "
+                                   f"{lost[0].line} on is lost", {"line": lost[0].line})] if lost else []
+    return etree.tostring(root, encoding="utf-8", method="html"), flags
 
 
 class _Found:
@@ -241,11 +239,9 @@ def _table_or_none(node):
     return node if node.tag_id == _TABLE else None
 
 
-def read_lines(content, tables: list | None = None) -> list[Line]:
+def read_lines(content, tables: list) -> list[Line]:
     """Prose lines and table rows of the article, in reading order. A layout table (`_is_layout`) is read as
-    blocks of prose, the tables inside it as tables. `tables`: those in `content` (None: look)."""
-    if tables is None:
-        tables = [el for el in content.traverse() if el.tag_id == _TABLE]
+    blocks of prose, the tables inside it as tables. `tables`: those in `content`, in document order."""
     enclosing = _Enclosing()
     outer = [enclosing.chain(t) for t in tables]  # the tables each sits in (up to the page's root)
     holders = {o.mem_id: o for chain in outer for o in chain}  # tables that hold tables
